@@ -1,0 +1,1 @@
+"""Core of hpctui: everything that decides or computes. Never imports Textual."""

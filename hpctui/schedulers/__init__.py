@@ -1,0 +1,1 @@
+"""One small module per batch system: queue command, pure parser, log paths, quirks."""
