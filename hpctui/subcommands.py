@@ -1,0 +1,13 @@
+"""The subcommands of `hpctui` (script, ...), registered in one place.
+
+Each subcommand module provides `add_parser(subparsers, add_common)` which sets
+`handler=<function(args) -> exit code>` as a default on its parser.
+"""
+
+from __future__ import annotations
+
+
+def register(subparsers, add_common) -> None:
+    """Add every subcommand's parser."""
+    # Subcommand modules register themselves here as they land.
+    return None

@@ -1,0 +1,63 @@
+"""The `hpctui` command: --help, --version, and one-line errors with exit code 2."""
+
+import subprocess
+import sys
+
+import pytest
+
+from hpctui import __version__
+from hpctui.cli import main
+
+
+def _run(*args, stdin=subprocess.DEVNULL):
+    return subprocess.run(
+        [sys.executable, "-m", "hpctui", *args], capture_output=True, text=True,
+        stdin=stdin, timeout=60,
+    )
+
+
+def test_version():
+    out = _run("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"hpctui {__version__}"
+
+
+def test_help_lists_options():
+    out = _run("--help")
+    assert out.returncode == 0
+    assert "--scheduler" in out.stdout and "--config" in out.stdout
+
+
+def _one_line_error(out, *needles):
+    assert out.returncode == 2, out
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line, got: {out.stderr!r}"
+    assert lines[0].startswith("hpctui: error:")
+    assert "Traceback" not in out.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_unknown_scheduler_is_one_line():
+    _one_line_error(_run("--scheduler", "slrum"), "slrum", "slurm")
+
+
+def test_unknown_option_is_one_line():
+    _one_line_error(_run("--frobnicate"), "--frobnicate")
+
+
+def test_missing_config_is_one_line(tmp_path):
+    missing = tmp_path / "nope.yaml"
+    _one_line_error(_run("--config", str(missing)), str(missing), "does not exist")
+
+
+def test_config_directory_is_one_line(tmp_path):
+    _one_line_error(_run("--config", str(tmp_path)), str(tmp_path), "directory")
+
+
+def test_no_tty_is_one_line():
+    _one_line_error(_run("--scheduler", "local"), "terminal")
+
+
+def test_main_returns_exit_code_in_process(capsys):
+    assert main(["--scheduler", "nope"]) == 2
+    assert "nope" in capsys.readouterr().err
