@@ -44,7 +44,7 @@ class Tail:
     `start` is the byte offset of the first returned line; `end` is the file size the scan
     saw, so a follower can go on reading from `end` without missing or repeating a byte.
     `complete_last` is False when the file did not end with a newline (the last line may
-    still be growing).
+    still be growing). `starts[i]` is the byte offset where `lines[i]` begins.
     """
 
     path: str
@@ -52,6 +52,7 @@ class Tail:
     start: int
     end: int
     complete_last: bool
+    starts: list[int]
 
 
 def decode_line(raw: bytes) -> str:
@@ -129,25 +130,38 @@ def read_tail_lines(
     path = os.fspath(path)
     fd = os.open(path, os.O_RDONLY)
     try:
-        size = os.fstat(fd).st_size
-        if n_lines == 0 or size == 0:
-            return Tail(path, [], size, size, True)
-        starts, reached = _line_starts(fd, size, n_lines, max_scan_bytes)
-        complete_last = os.pread(fd, 1, size - 1) == b"\n"
-        lines: list[str] = []
-        bounds = starts + [size]
-        for i, start in enumerate(starts):
-            stop = bounds[i + 1]
-            # Every line but the last ends with the newline that starts the next one.
-            length = stop - start - (1 if (i + 1 < len(starts) or complete_last) else 0)
-            head = os.pread(fd, min(length, max_line_bytes), start)
-            text = cap_line(head, length)
-            if i == 0 and not reached:
-                text = CONTINUED_MARKER.format(offset=start) + text
-            lines.append(text)
-        return Tail(path, lines, starts[0] if starts else size, size, complete_last)
+        return tail_of_fd(fd, path, n_lines, max_line_bytes, max_scan_bytes)
     finally:
         os.close(fd)
+
+
+def tail_of_fd(
+    fd: int,
+    path: str,
+    n_lines: int,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    max_scan_bytes: int = MAX_SCAN_BYTES,
+) -> Tail:
+    """`read_tail_lines` on a file the caller has open (the follower keeps its descriptor)."""
+    size = os.fstat(fd).st_size
+    if n_lines == 0 or size == 0:
+        return Tail(path, [], size, size, True, [])
+    starts, reached = _line_starts(fd, size, n_lines, max_scan_bytes)
+    if not starts:
+        return Tail(path, [], size, size, True, [])
+    complete_last = os.pread(fd, 1, size - 1) == b"\n"
+    lines: list[str] = []
+    bounds = starts + [size]
+    for i, start in enumerate(starts):
+        stop = bounds[i + 1]
+        # Every line but the last ends with the newline that starts the next one.
+        length = stop - start - (1 if (i + 1 < len(starts) or complete_last) else 0)
+        head = os.pread(fd, min(length, max_line_bytes), start)
+        text = cap_line(head, length)
+        if i == 0 and not reached:
+            text = CONTINUED_MARKER.format(offset=start) + text
+        lines.append(text)
+    return Tail(path, lines, starts[0], size, complete_last, starts)
 
 
 def read_tail(
