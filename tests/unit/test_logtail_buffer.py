@@ -1,0 +1,97 @@
+"""LogBuffer: bounded rings per key and overall, arrival order, search."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from hpctui.core.logbuffer import LogBuffer, line_matcher, matching_indices
+from hpctui.core.logfollow import LogLines
+
+
+def test_per_key_ring_keeps_the_last_lines():
+    buf = LogBuffer(per_key=3, total=100)
+    buf.add("a", [f"a{i}" for i in range(10)])
+    assert [e.text for e in buf.lines("a")] == ["a7", "a8", "a9"]
+    assert buf.last("a", 2) == ["a8", "a9"]
+    assert len(buf) == 3
+
+
+def test_total_cap_evicts_the_globally_oldest_lines():
+    buf = LogBuffer(per_key=100, total=5)
+    buf.add("a", ["a1", "a2", "a3"])
+    buf.add("b", ["b1", "b2"])
+    buf.add("a", ["a4"])
+    buf.add("b", ["b3"])
+    assert len(buf) == 5
+    assert [e.text for e in buf.lines()] == ["a3", "b1", "b2", "a4", "b3"]
+
+
+def test_stale_order_entries_are_compacted():
+    # Per-key evictions leave stale entries in the arrival order; it must not grow forever.
+    buf = LogBuffer(per_key=2, total=10)
+    for i in range(10_000):
+        buf.add(i % 3, [str(i)])
+    assert len(buf) == 6
+    assert len(buf._order) <= 2 * buf.total + buf.per_key
+    assert [e.text for e in buf.lines()] == [str(i) for i in range(9994, 10_000)]
+
+
+def test_add_batch_from_follower_and_stream_filter():
+    buf = LogBuffer()
+    buf.add_batch([
+        LogLines("j1", "/x/j-1.out", "stdout", ["out line"], 0),
+        LogLines("j1", "/x/j-1.err", "stderr", ["err line"], 0),
+        LogLines("j2", "/x/j-2.err", "stderr", [], 0),
+    ])
+    assert buf.keys() == ["j1"]
+    assert [e.text for e in buf.lines("j1", stream="stderr")] == ["err line"]
+
+
+def test_search_plain_and_regex_case_insensitive():
+    buf = LogBuffer()
+    buf.add("w1", ["OSError: Timed out trying to connect to tcp://10.0.0.1:8786 after 30 s",
+                   "INFO - Start worker"])
+    buf.add("w2", ["timed OUT trying to connect to tcp://10.0.0.1:8786", "a*b"])
+    assert [e.key for e in buf.search("timed out trying")] == ["w1", "w2"]
+    assert [e.key for e in buf.search("timed out", key="w2")] == ["w2"]
+    assert [e.text for e in buf.search(r"tcp://[\d.]+:\d+ after \d+ s", regex=True)] == [
+        "OSError: Timed out trying to connect to tcp://10.0.0.1:8786 after 30 s"]
+    assert [e.text for e in buf.search("*", regex=False)] == ["a*b"]  # plain means literal
+    assert len(buf.search("trying", limit=1)) == 1
+    assert buf.search("trying", limit=1)[0].key == "w2"
+
+
+def test_bad_regex_and_bad_caps_are_named():
+    with pytest.raises(ValueError, match=r"search pattern '\(unclosed' is not a valid regular"):
+        line_matcher("(unclosed", regex=True)
+    with pytest.raises(ValueError, match="per_key .* 0"):
+        LogBuffer(per_key=0)
+    with pytest.raises(ValueError, match="total .* 'many'"):
+        LogBuffer(total="many")
+
+
+def test_matching_indices():
+    assert matching_indices(["Nanny failed to start", "ok", "NANNY"], "nanny") == [0, 2]
+
+
+def test_clear_and_concurrent_adds():
+    buf = LogBuffer(per_key=1000, total=3000)
+
+    def writer(k):
+        for i in range(2000):
+            buf.add(k, [f"{k}-{i}"])
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(buf) == 3000
+    assert len(buf.lines()) == 3000
+    buf.clear(0)
+    assert 0 not in buf.keys()
+    assert len(buf) == len(buf.lines())
+    buf.clear()
+    assert len(buf) == 0 and buf.lines() == []
