@@ -16,11 +16,11 @@ class StatusBar(Static):
 
     def __init__(self, context: LaunchContext) -> None:
         super().__init__(id="status-bar")
-        self._context = context
+        self._launch = context
 
     def render(self) -> str:
-        kind = KINDS[self._context.kind].label
-        return f" {kind} │ config: {self._context.config_path}"
+        kind = KINDS[self._launch.kind].label
+        return f" {kind} │ config: {self._launch.config_path}"
 
 
 class HpcTuiApp(App):
