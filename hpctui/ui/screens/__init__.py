@@ -1,0 +1,1 @@
+"""Modal screens: apply confirmation, rejected submission, help, quit confirmation."""
