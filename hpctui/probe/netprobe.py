@@ -1,0 +1,384 @@
+#!/usr/bin/env python3
+"""Network probe run on a compute node: which login-node addresses can this node reach?
+
+Standard library only, Python 3.10+, runnable as a plain script where hpctui is not installed
+(only the profile's python need exist there). hpctui's login side opens a listener on each of its
+addresses and submits this script through the batch system with the same header, python and
+prologue as the Dask workers. The probe:
+
+- reports the node's hostname and interfaces (`ip -j addr` when available, else /proc/net/dev,
+  ioctls and /proc/net/if_inet6);
+- tries a TCP connection to every target at once (one thread each, short timeout) and classifies
+  each: ok / refused / timeout / no-route / unreachable / error, with the error text and the time;
+- checks whether the python to test can import dask and distributed, and their versions;
+- sends its report to the first reachable target (one line `HPCTUI-PROBE <token>` then one line
+  of JSON), AND always writes the same JSON to `<out-dir>/hpctui-probe-<token>.json` (a shared
+  file system), so "no address reachable" is itself a result the login side can read.
+
+Usage:
+    python netprobe.py [--targets-file F.json] [--out-dir DIR] [--token T] [--timeout S]
+                       [--python PY] [name=address:port ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import array
+import errno
+import fcntl
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+PROTOCOL_MAGIC = "HPCTUI-PROBE"
+PROTOCOL_VERSION = 1
+DEFAULT_CONNECT_TIMEOUT = 2.5
+
+# errno -> status: the distinctions a user needs (firewall drop vs closed port vs no route).
+_ERRNO_STATUS = {
+    errno.ECONNREFUSED: "refused",
+    errno.ETIMEDOUT: "timeout",
+    errno.EHOSTUNREACH: "no-route",
+    errno.ENETUNREACH: "unreachable",
+}
+
+_IMPORT_CHECK = (
+    "import json, sys\n"
+    "out = {'python_version': sys.version.split()[0], 'executable': sys.executable}\n"
+    "for mod in ('dask', 'distributed'):\n"
+    "    try:\n"
+    "        m = __import__(mod)\n"
+    "        out[mod] = getattr(m, '__version__', 'unknown')\n"
+    "    except Exception as e:\n"
+    "        out[mod] = None\n"
+    "        out[mod + '_error'] = '%s: %s' % (type(e).__name__, e)\n"
+    "print(json.dumps(out))\n"
+)
+
+
+class TargetError(ValueError):
+    """A target that is not `name=address:port`."""
+
+
+def parse_target(text: str) -> dict:
+    """`ib0=10.0.0.1:4000` (IPv6 as `name=[addr]:port`) -> {"name", "host", "port"}."""
+    name, sep, hostport = text.partition("=")
+    if not sep or not name:
+        raise TargetError(f"target {text!r}: expected name=address:port")
+    if hostport.startswith("["):
+        host, _, rest = hostport[1:].partition("]")
+        port_text = rest[1:] if rest.startswith(":") else ""
+    elif ":" not in hostport:
+        raise TargetError(f"target {text!r}: no :port after the address {hostport!r}")
+    else:
+        host, _, port_text = hostport.rpartition(":")
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise TargetError(f"target {text!r}: port {port_text!r} is not a number") from None
+    if not host or not 0 < port < 65536:
+        raise TargetError(f"target {text!r}: expected name=address:port with port 1-65535")
+    return {"name": name, "host": host, "port": port}
+
+
+def load_targets_file(path: str) -> list[dict]:
+    """Targets from a JSON list of `name=address:port` strings or {"name","host","port"} objects."""
+    with open(path) as f:
+        data = json.load(f)
+    if isinstance(data, dict):
+        data = data.get("targets", [])
+    targets = []
+    for item in data:
+        if isinstance(item, str):
+            targets.append(parse_target(item))
+        elif isinstance(item, dict) and {"name", "host", "port"} <= set(item):
+            targets.append({"name": str(item["name"]), "host": str(item["host"]),
+                            "port": int(item["port"])})
+        else:
+            raise TargetError(f"{path}: target {item!r} is neither name=address:port nor "
+                              "an object with name, host and port")
+    return targets
+
+
+# --- interfaces ------------------------------------------------------------------------------
+
+def _interfaces_from_ip_command() -> list[dict] | None:
+    ip = shutil.which("ip") or next(
+        (p for p in ("/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip") if os.path.exists(p)), None)
+    if ip is None:
+        return None
+    try:
+        out = subprocess.run([ip, "-j", "addr"], capture_output=True, text=True, timeout=5)
+        data = json.loads(out.stdout) if out.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return None
+    if not isinstance(data, list):
+        return None
+    result = []
+    for link in data:
+        flags = link.get("flags", [])
+        ipv4, ipv6 = [], []
+        for a in link.get("addr_info", []):
+            entry = "%s/%s" % (a.get("local"), a.get("prefixlen"))
+            (ipv4 if a.get("family") == "inet" else ipv6).append(entry)
+        result.append({
+            "name": link.get("ifname"),
+            "up": "UP" in flags,
+            "loopback": "LOOPBACK" in flags,
+            "mtu": link.get("mtu"),
+            "ipv4": ipv4,
+            "ipv6": ipv6,
+        })
+    return result
+
+
+_SIOCGIFFLAGS = 0x8913
+_SIOCGIFADDR = 0x8915
+_SIOCGIFNETMASK = 0x891B
+_SIOCGIFMTU = 0x8921
+_IFF_UP = 0x1
+_IFF_LOOPBACK = 0x8
+
+
+def _ioctl(sock: socket.socket, request: int, name: str) -> bytes | None:
+    buf = array.array("B", struct.pack("256s", name.encode()[:15]))
+    try:
+        fcntl.ioctl(sock.fileno(), request, buf, True)
+    except OSError:
+        return None
+    return buf.tobytes()
+
+
+def _interfaces_from_proc() -> list[dict]:
+    """Interfaces without the `ip` command: names from /proc/net/dev, the rest by ioctl."""
+    names = []
+    try:
+        with open("/proc/net/dev") as f:
+            for line in f.readlines()[2:]:
+                if ":" in line:
+                    names.append(line.split(":", 1)[0].strip())
+    except OSError:
+        names = [name for _, name in socket.if_nameindex()]
+    ipv6: dict[str, list[str]] = {}
+    try:
+        with open("/proc/net/if_inet6") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 6:
+                    hexaddr, prefix, name = parts[0], int(parts[2], 16), parts[5]
+                    addr = socket.inet_ntop(socket.AF_INET6, bytes.fromhex(hexaddr))
+                    ipv6.setdefault(name, []).append(f"{addr}/{prefix}")
+    except OSError:
+        pass
+    result = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for name in names:
+            raw_flags = _ioctl(sock, _SIOCGIFFLAGS, name)
+            flags = struct.unpack("H", raw_flags[16:18])[0] if raw_flags else 0
+            raw_mtu = _ioctl(sock, _SIOCGIFMTU, name)
+            raw_addr = _ioctl(sock, _SIOCGIFADDR, name)
+            raw_mask = _ioctl(sock, _SIOCGIFNETMASK, name)
+            ipv4 = []
+            if raw_addr:
+                addr = socket.inet_ntoa(raw_addr[20:24])
+                prefix = bin(struct.unpack("!I", raw_mask[20:24])[0]).count("1") if raw_mask else 32
+                ipv4.append(f"{addr}/{prefix}")
+            result.append({
+                "name": name,
+                "up": bool(flags & _IFF_UP),
+                "loopback": bool(flags & _IFF_LOOPBACK),
+                "mtu": struct.unpack("i", raw_mtu[16:20])[0] if raw_mtu else None,
+                "ipv4": ipv4,
+                "ipv6": ipv6.get(name, []),
+            })
+    return result
+
+
+def node_interfaces(use_ip_command: bool = True) -> tuple[list[dict], str]:
+    """(interfaces, source): from `ip -j addr` when it works, else from /proc and ioctls."""
+    if use_ip_command:
+        found = _interfaces_from_ip_command()
+        if found is not None:
+            return found, "ip -j addr"
+    return _interfaces_from_proc(), "/proc/net/dev+ioctl"
+
+
+# --- connectivity ----------------------------------------------------------------------------
+
+def classify_error(exc: BaseException) -> str:
+    """ok-less status of a failed connect: refused / timeout / no-route / unreachable / error."""
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return "timeout"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    if isinstance(exc, OSError) and exc.errno in _ERRNO_STATUS:
+        return _ERRNO_STATUS[exc.errno]
+    return "error"
+
+
+def check_target(target: dict, token: str, timeout: float) -> dict:
+    """One TCP connect to a target; on success say hello so the login side sees us arrive."""
+    result = dict(target)
+    started = time.monotonic()
+    try:
+        family = socket.AF_INET6 if ":" in target["host"] else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect((target["host"], target["port"]))
+            result["ms"] = round((time.monotonic() - started) * 1000, 2)
+            result["status"] = "ok"
+            result["error"] = ""
+            # The address this node used to get there tells the login side which of the node's
+            # interfaces faces that network (its name may differ from the login node's).
+            result["local_address"] = sock.getsockname()[0]
+            try:
+                sock.sendall(f"{PROTOCOL_MAGIC} {token} hello {target['name']}\n".encode())
+            except OSError:
+                pass
+    except (OSError, ValueError) as exc:
+        result["ms"] = round((time.monotonic() - started) * 1000, 2)
+        result["status"] = classify_error(exc)
+        result["error"] = f"{type(exc).__name__}: {exc}"
+        result["local_address"] = None
+    return result
+
+
+def check_targets(targets: list[dict], token: str, timeout: float) -> list[dict]:
+    """All targets at once: the slowest (a silent drop) costs one timeout, not one each."""
+    results: list[dict | None] = [None] * len(targets)
+
+    def run(i: int) -> None:
+        results[i] = check_target(targets[i], token, timeout)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(targets))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout + 5)
+    return [r if r is not None else dict(targets[i], status="timeout", ms=None,
+                                         error="connect thread did not finish", local_address=None)
+            for i, r in enumerate(results)]
+
+
+def check_python(python: str, timeout: float = 60.0) -> dict:
+    """Can `python` import dask and distributed? Versions, or the error."""
+    started = time.monotonic()
+    try:
+        out = subprocess.run([python, "-c", _IMPORT_CHECK], capture_output=True, text=True,
+                             timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"python": python, "ok": False, "dask": None, "distributed": None,
+                "error": f"{type(exc).__name__}: {exc}",
+                "seconds": round(time.monotonic() - started, 3)}
+    info: dict = {"python": python, "seconds": round(time.monotonic() - started, 3)}
+    try:
+        info.update(json.loads(out.stdout.strip().splitlines()[-1]))
+    except (ValueError, IndexError):
+        info.update(dask=None, distributed=None)
+        info["error"] = (f"exit code {out.returncode}: " + out.stderr.strip()[-500:]).strip()
+    info["ok"] = bool(info.get("dask") and info.get("distributed"))
+    info.setdefault("error", "; ".join(
+        info[k] for k in ("dask_error", "distributed_error") if info.get(k)))
+    return info
+
+
+# --- reporting -------------------------------------------------------------------------------
+
+def send_report(report: dict, targets: list[dict], timeout: float) -> dict | None:
+    """Send the report to the first reachable target; that target (or None when none took it)."""
+    payload = (f"{PROTOCOL_MAGIC} {report['token']} report\n" + json.dumps(report) + "\n").encode()
+    for t in targets:
+        try:
+            family = socket.AF_INET6 if ":" in t["host"] else socket.AF_INET
+            with socket.socket(family, socket.SOCK_STREAM) as sock:
+                sock.settimeout(timeout)
+                sock.connect((t["host"], t["port"]))
+                sock.sendall(payload)
+                sock.shutdown(socket.SHUT_WR)
+                sock.recv(16)  # the listener's "ok\n" (or close): the report was read whole
+            return t
+        except OSError:
+            continue
+    return None
+
+
+def write_report_file(report: dict, out_dir: str) -> str:
+    """Write the report atomically (temp file then rename) so the login side never reads half."""
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, f"hpctui-probe-{report['token']}.json")
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(report, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def run_probe(targets: list[dict], token: str, python: str, timeout: float,
+              use_ip_command: bool = True) -> dict:
+    """Everything the probe measures, as one JSON-ready dict."""
+    started = time.time()
+    python_result: dict = {}
+    py_thread = threading.Thread(target=lambda: python_result.update(check_python(python)),
+                                 daemon=True)
+    py_thread.start()
+    interfaces, source = node_interfaces(use_ip_command)
+    results = check_targets(targets, token, timeout)
+    py_thread.join(90)
+    return {
+        "protocol": PROTOCOL_VERSION,
+        "token": token,
+        "hostname": socket.gethostname(),
+        "probe_python": sys.version.split()[0],
+        "interfaces": interfaces,
+        "interfaces_source": source,
+        "targets": results,
+        "python": python_result or {"python": python, "ok": False, "error": "check did not finish"},
+        "started_at": started,
+        "finished_at": time.time(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="hpctui network probe (runs on a compute node)")
+    parser.add_argument("targets", nargs="*", help="name=address:port")
+    parser.add_argument("--targets-file", help="JSON list of targets")
+    parser.add_argument("--out-dir", help="shared directory for the JSON result file")
+    parser.add_argument("--token", default=None, help="id shared with the login side")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_CONNECT_TIMEOUT,
+                        help="TCP connect timeout per target, seconds")
+    parser.add_argument("--python", default=sys.executable,
+                        help="python to check for dask and distributed")
+    parser.add_argument("--no-ip-command", action="store_true",
+                        help="read interfaces from /proc and ioctls even if `ip` exists")
+    args = parser.parse_args(argv)
+    try:
+        targets = [parse_target(t) for t in args.targets]
+        if args.targets_file:
+            targets += load_targets_file(args.targets_file)
+    except (TargetError, OSError, ValueError) as exc:
+        print(f"netprobe: {exc}", file=sys.stderr)
+        return 2
+    token = args.token or os.urandom(8).hex()
+    report = run_probe(targets, token, args.python, args.timeout,
+                       use_ip_command=not args.no_ip_command)
+    reachable = [t for t in report["targets"] if t["status"] == "ok"]
+    sent_to = send_report(report, reachable, args.timeout) if reachable else None
+    report["reported_to"] = sent_to["name"] if sent_to else None
+    if args.out_dir:
+        path = write_report_file(report, args.out_dir)
+        print(f"netprobe: wrote {path}", file=sys.stderr)
+    json.dump(report, sys.stdout)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
