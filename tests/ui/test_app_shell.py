@@ -4,6 +4,9 @@ from pathlib import Path
 
 from hpctui.core.context import LaunchContext
 from hpctui.ui.app import HpcTuiApp
+from hpctui.ui.layout import PaneArea
+from hpctui.ui.panes.statusbar import StatusBar
+from hpctui.ui.screens.help import HelpScreen
 
 
 def _context(tmp_path: Path) -> LaunchContext:
@@ -16,9 +19,35 @@ def _context(tmp_path: Path) -> LaunchContext:
 async def test_starts_shows_facts_and_quits(tmp_path):
     app = HpcTuiApp(_context(tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
-        status = app.query_one("#status-bar")
-        text = str(status.render())
+        text = str(app.query_one(StatusBar).render())
         assert "local" in text and str(tmp_path / "hpctui.yaml") in text
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_small_terminal_shows_one_pane_large_shows_grid(tmp_path):
+    app = HpcTuiApp(_context(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        area = app.query_one(PaneArea)
+        assert not area.grid
+        shown = [p.PANE_ID for p in area.query(".pane.-shown")]
+        assert len(shown) == 1
+        await pilot.press("2")
+        assert [p.PANE_ID for p in area.query(".pane.-shown")] == [app._panes[1].PANE_ID]
+    app = HpcTuiApp(_context(tmp_path))
+    async with app.run_test(size=(160, 48)) as pilot:
+        area = app.query_one(PaneArea)
+        assert area.grid
+        assert len(list(area.query(".pane.-shown"))) >= 2
+
+
+async def test_help_lists_keys(tmp_path):
+    app = HpcTuiApp(_context(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text").render())
+        assert "Quit" in text and "Filter" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
