@@ -8,6 +8,7 @@ lives here and flows down to the panes; panes send messages up.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -32,7 +33,8 @@ class HpcTuiApp(App):
     """hpctui's main application."""
 
     TITLE = "hpctui"
-    CSS_PATH = "hpctui.tcss"
+    # Absolute, so subclasses defined elsewhere (tests, benchmarks) find it too.
+    CSS_PATH = Path(__file__).parent / "hpctui.tcss"
     BINDINGS = [
         Binding("q", "request_quit", "Quit"),
         Binding("question_mark", "help", "Help"),
