@@ -5,7 +5,6 @@ Built once by the CLI and handed to the app's constructor, so tests can build on
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +17,5 @@ class LaunchContext:
     detection_reason: str  # why this kind ("found /usr/bin/sbatch")
     config_path: Path  # the Dask YAML file hpctui reads and writes
     config_explicit: bool  # True when given with --config
+    config_reason: str = ""  # why this file ("already sets jobqueue.slurm")
 
-
-def default_config_path(environ: dict[str, str] | None = None) -> Path:
-    """`$DASK_CONFIG/hpctui.yaml` when DASK_CONFIG is set, else `~/.config/dask/hpctui.yaml`."""
-    env = os.environ if environ is None else environ
-    base = env.get("DASK_CONFIG") or os.path.join(os.path.expanduser("~"), ".config", "dask")
-    return Path(base) / "hpctui.yaml"
