@@ -142,6 +142,7 @@ class LogFollower:
         self._partial_flush_s = partial_flush_s
         self._path_check_s = path_check_s
         self.stats = FollowerStats()
+        self.crashed: BaseException | None = None  # set if the thread died of a bug
 
         self._lock = threading.Lock()
         self._keys: set[Hashable] = set()  # caller-side view, so `follow` can refuse duplicates
@@ -242,6 +243,11 @@ class LogFollower:
                 if not busy:
                     self._wake.wait(self._idle_sleep_s)
                     self._wake.clear()
+        except BaseException as exc:
+            # A bug here would otherwise end log following silently.
+            self.crashed = exc
+            log.exception("LogFollower thread crashed; no more log lines will be delivered")
+            raise
         finally:
             for w in self._files.values():
                 self._close_fd(w)
@@ -318,7 +324,8 @@ class LogFollower:
                 lines, starts = lines[:-1], starts[:-1]
             if n and lines:
                 self._emit(w, lines[-n:], starts[-n:][0])
-            w.line_no = None
+            # Line numbers are known only when reading from the very first byte.
+            w.line_no = 0 if w.offset == 0 else None
         else:
             w.offset = 0
             w.line_no = 0
