@@ -11,9 +11,11 @@ prologue as the Dask workers. The probe:
 - tries a TCP connection to every target at once (one thread each, short timeout) and classifies
   each: ok / refused / timeout / no-route / unreachable / error, with the error text and the time;
 - checks whether the python to test can import dask and distributed, and their versions;
-- sends its report to the first reachable target (one line `HPCTUI-PROBE <token>` then one line
-  of JSON), AND always writes the same JSON to `<out-dir>/hpctui-probe-<token>.json` (a shared
+- sends its report to the first reachable target (one line `HPCTUI-PROBE <token> report` then one
+  line of JSON), AND always writes the same JSON to `<out-dir>/hpctui-probe-<token>.json` (a shared
   file system), so "no address reachable" is itself a result the login side can read.
+- The network report goes out as soon as the connect checks end (`"stage": "network"`) when the
+  import check is still running; a `"stage": "final"` report with it follows the same ways.
 
 Usage:
     python netprobe.py [--targets-file F.json] [--out-dir DIR] [--token T] [--timeout S]
@@ -321,29 +323,69 @@ def write_report_file(report: dict, out_dir: str) -> str:
     return path
 
 
-def run_probe(targets: list[dict], token: str, python: str, timeout: float,
-              use_ip_command: bool = True) -> dict:
-    """Everything the probe measures, as one JSON-ready dict."""
+class PythonCheck:
+    """The dask/distributed import check, run in a thread while the network is probed."""
+
+    def __init__(self, python: str):
+        self.python = python
+        self.result: dict = {}
+        self._thread = threading.Thread(target=lambda: self.result.update(check_python(python)),
+                                        daemon=True)
+        self._thread.start()
+
+    def wait(self, seconds: float) -> dict | None:
+        self._thread.join(seconds)
+        return None if self._thread.is_alive() else self.result
+
+
+def run_probe(targets: list[dict], token: str, python: str | PythonCheck, timeout: float,
+              use_ip_command: bool = True, python_grace: float = 90.0) -> dict:
+    """Everything the probe measures, as one JSON-ready dict.
+
+    The import check may be slow (a conda environment on NFS); it runs alongside the connect
+    checks and is waited for at most `python_grace` seconds after them. If it is still running,
+    the report has `"python": null` and `"stage": "network"`; `finish_report` completes it later.
+    """
     started = time.time()
-    python_result: dict = {}
-    py_thread = threading.Thread(target=lambda: python_result.update(check_python(python)),
-                                 daemon=True)
-    py_thread.start()
+    check = python if isinstance(python, PythonCheck) else PythonCheck(python)
     interfaces, source = node_interfaces(use_ip_command)
     results = check_targets(targets, token, timeout)
-    py_thread.join(90)
+    network_done = time.time()
+    py = check.wait(python_grace)
     return {
         "protocol": PROTOCOL_VERSION,
         "token": token,
+        "stage": "final" if py is not None else "network",
         "hostname": socket.gethostname(),
         "probe_python": sys.version.split()[0],
         "interfaces": interfaces,
         "interfaces_source": source,
         "targets": results,
-        "python": python_result or {"python": python, "ok": False, "error": "check did not finish"},
+        "python": py,
         "started_at": started,
+        "network_done_at": network_done,
         "finished_at": time.time(),
     }
+
+
+def finish_report(report: dict, check: PythonCheck, seconds: float = 90.0) -> dict:
+    """The final report: the network one plus the import check (or its failure to finish)."""
+    py = check.wait(seconds)
+    final = dict(report, stage="final", finished_at=time.time())
+    final["python"] = py if py is not None else {
+        "python": check.python, "ok": False, "dask": None, "distributed": None,
+        "error": f"importing dask and distributed took longer than {seconds:g} s"}
+    return final
+
+
+def deliver(report: dict, reachable: list[dict], timeout: float, out_dir: str | None) -> dict | None:
+    """Send by TCP to the first reachable target, and always write the file; the target used."""
+    sent_to = send_report(report, reachable, timeout) if reachable else None
+    report["reported_to"] = sent_to["name"] if sent_to else None
+    if out_dir:
+        path = write_report_file(report, out_dir)
+        print(f"netprobe: wrote {path} ({report['stage']})", file=sys.stderr)
+    return sent_to
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -356,6 +398,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="TCP connect timeout per target, seconds")
     parser.add_argument("--python", default=sys.executable,
                         help="python to check for dask and distributed")
+    parser.add_argument("--python-grace", type=float, default=0.3,
+                        help="seconds to wait for the import check before sending the network "
+                             "report; the final report follows when the check ends")
     parser.add_argument("--no-ip-command", action="store_true",
                         help="read interfaces from /proc and ioctls even if `ip` exists")
     args = parser.parse_args(argv)
@@ -367,14 +412,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"netprobe: {exc}", file=sys.stderr)
         return 2
     token = args.token or os.urandom(8).hex()
-    report = run_probe(targets, token, args.python, args.timeout,
-                       use_ip_command=not args.no_ip_command)
+    check = PythonCheck(args.python)
+    report = run_probe(targets, token, check, args.timeout,
+                       use_ip_command=not args.no_ip_command, python_grace=args.python_grace)
     reachable = [t for t in report["targets"] if t["status"] == "ok"]
-    sent_to = send_report(report, reachable, args.timeout) if reachable else None
-    report["reported_to"] = sent_to["name"] if sent_to else None
-    if args.out_dir:
-        path = write_report_file(report, args.out_dir)
-        print(f"netprobe: wrote {path}", file=sys.stderr)
+    # The network verdict goes out at once; the import check must not delay it.
+    sent_to = deliver(report, reachable, args.timeout, args.out_dir)
+    if report["stage"] != "final":
+        report = finish_report(report, check)
+        deliver(report, [sent_to] if sent_to else [], args.timeout, args.out_dir)
     json.dump(report, sys.stdout)
     print()
     return 0

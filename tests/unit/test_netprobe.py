@@ -98,6 +98,23 @@ def test_open_port_ok_closed_port_refused_report_by_tcp_and_file(tmp_path):
     assert sent["token"] == "tok123" and sent["targets"] == report["targets"]
 
 
+def test_slow_import_check_does_not_delay_the_network_report(tmp_path):
+    # The venv's python takes about a second to import dask and distributed: more than the grace.
+    listener = Listener()
+    try:
+        out = _run(f"open=127.0.0.1:{listener.port}", "--out-dir", str(tmp_path), "--token", "two",
+                   "--python", sys.executable, "--python-grace", "0.05")
+    finally:
+        listener.close()
+    reports = [json.loads(b.decode().split("\n", 1)[1]) for b in listener.received
+               if b.startswith(b"HPCTUI-PROBE two report\n")]
+    assert [r["stage"] for r in reports] == ["network", "final"]
+    assert reports[0]["python"] is None and reports[1]["python"]["ok"] is True
+    assert reports[0]["targets"] == reports[1]["targets"]
+    assert json.loads((tmp_path / "hpctui-probe-two.json").read_text())["stage"] == "final"
+    assert json.loads(out.stdout)["stage"] == "final"
+
+
 def test_full_accept_queue_is_a_timeout():
     # A listener that never accepts, with its queue full: further SYNs are dropped silently,
     # exactly what a firewall that drops does.
