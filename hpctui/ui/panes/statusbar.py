@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import os
+
+from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
+
+
+def short_path(path: str, limit: int = 48) -> str:
+    """`path` with the home folder as ~ and, if still long, its start elided."""
+    home = os.path.expanduser("~")
+    if home not in ("", "/") and path.startswith(home + os.sep):
+        path = "~" + path[len(home):]
+    return path if len(path) <= limit else "…" + path[-(limit - 1):]
 
 
 class StatusBar(Static):
     """One or two lines docked at the bottom; the app sets its reactive fields."""
 
     DEFAULT_CSS = """
+    /* Not docked: the Footer docks at the bottom, and two docked widgets would overlap. */
     StatusBar {
-        dock: bottom;
         height: auto;
         max-height: 2;
         background: $panel;
@@ -30,12 +41,13 @@ class StatusBar(Static):
     def __init__(self) -> None:
         super().__init__(id="status-bar")
 
-    def render(self) -> str:
-        parts = [self.kind_label, f"config: {self.config_path}"]
+    def render(self) -> Text:
+        parts = [self.kind_label, f"config: {short_path(self.config_path)}"]
         if self.scheduler_address:
             parts.append(f"scheduler: {self.scheduler_address}")
         if self.dashboard:
             parts.append(f"dashboard: {self.dashboard}")
         first = " │ ".join(p for p in parts if p)
         second = self.notice or (f"laptop: {self.tunnel_command}" if self.tunnel_command else "")
-        return first + ("\n" + second if second else "")
+        text = Text(first + ("\n" + second if second else ""), no_wrap=True, overflow="ellipsis")
+        return text
