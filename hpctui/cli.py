@@ -45,20 +45,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"hpctui {__version__}")
     _add_common(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
+                                title="commands (default: open the TUI)")
     from hpctui import subcommands
 
-    subcommands.register(sub, _add_common)
+    # In a subcommand the common options must not reset what was given before it
+    # (`hpctui --scheduler slurm script`): argparse would apply the subparser's defaults.
+    subcommands.register(sub, lambda p: _add_common(p, default=argparse.SUPPRESS))
     return parser
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def _add_common(parser: argparse.ArgumentParser, default=None) -> None:
     parser.add_argument(
-        "--scheduler", type=_scheduler, metavar="KIND",
+        "--scheduler", type=_scheduler, metavar="KIND", default=default,
         help=f"batch system: {', '.join(KIND_NAMES)} (default: detected from PATH, else local)",
     )
     parser.add_argument(
-        "--config", type=Path, metavar="PATH",
+        "--config", type=Path, metavar="PATH", default=default,
         help="Dask YAML config file to read and write (default: the user file that already "
         "sets jobqueue.<kind>, else ~/.config/dask/hpctui.yaml)",
     )

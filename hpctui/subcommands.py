@@ -9,5 +9,6 @@ from __future__ import annotations
 
 def register(subparsers, add_common) -> None:
     """Add every subcommand's parser."""
-    # Subcommand modules register themselves here as they land.
-    return None
+    from hpctui import cli_script
+
+    cli_script.add_parser(subparsers, add_common)

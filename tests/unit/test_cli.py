@@ -61,3 +61,16 @@ def test_no_tty_is_one_line():
 def test_main_returns_exit_code_in_process(capsys):
     assert main(["--scheduler", "nope"]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_scheduler_before_subcommand_is_kept(tmp_path):
+    # argparse would let the subcommand's own --scheduler default reset it to None.
+    config = tmp_path / "c.yaml"
+    config.write_text("jobqueue:\n  pbs:\n    cores: 2\n    memory: 4GB\n")
+    out = _run("--scheduler", "pbs", "--config", str(config), "script")
+    assert out.returncode == 0, out.stderr
+    assert "#PBS" in out.stdout
+
+
+def test_help_lists_subcommands():
+    assert "script" in _run("--help").stdout
