@@ -11,7 +11,7 @@ line, so exactly that line goes. Among substrings of that shortest length, the m
 one wins: one that starts at an option (after "#SBATCH " or a space, or at a "-"), then one
 without surrounding spaces, then the leftmost. Readability never buys length: `m` beats
 `--mem=` when `m` alone is unique, because "shortest" is the promise; `SkipSuggestion`
-also carries the shortest option-shaped alternative (`--mem=`) for the UI to offer.
+also carries the shortest option-shaped alternative (`--mem=`, `-R`, `-n 128`) for the UI to offer.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class SkipSuggestion:
 
     line: str
     substring: str | None  # None when every substring also occurs in another line
-    readable: str | None  # shortest unique substring starting at an option, if any
+    readable: str | None  # the option as written ("--mem="), if that alone is unique
     reason: str
 
 
@@ -59,20 +59,19 @@ def shortest_unique_substring(line: str, others: list[str]) -> str | None:
 
 
 def _readable_substring(line: str, others: list[str]) -> str | None:
-    words = line.split(" ")
-    # Option-shaped candidates: each word after the directive prefix, cut after "=" if any.
-    pos = 0
-    candidates = []
+    # The option as a person would write it: "--mem=", else the whole word ("-R"), else the
+    # option with its value ("-n 128"); the first of those that no other line contains.
+    words = line.split(" ")[1:]
     for i, word in enumerate(words):
-        if i > 0 and word:
-            for end in range(1, len(word) + 1):
-                candidates.append((pos, word[:end]))
-        pos += len(word) + 1
-    for _, sub in sorted(candidates, key=lambda c: (len(c[1]), c[0])):
-        if not sub.startswith("-") and "=" not in sub:
+        if not word.startswith("-"):
             continue
-        if _unique(sub, others):
-            return sub
+        candidates = [word[:word.index("=") + 1]] if "=" in word else []
+        candidates.append(word)
+        if i + 1 < len(words):
+            candidates.append(f"{word} {words[i + 1]}")
+        for sub in candidates:
+            if _unique(sub, others):
+                return sub
     return None
 
 
