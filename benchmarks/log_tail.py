@@ -177,10 +177,16 @@ def bench_follow_backlog(tmp: Path, n_files: int, lines_per_file: int) -> None:
             follower.follow(p, i, from_end=False)
         done = wait_until(lambda: counter.lines >= total, 120)
         elapsed = time.monotonic() - t0
+        # Then nothing more is written: what does following 500 quiet files cost?
+        time.sleep(2.5)  # let every file count as quiet
+        c0, w0 = time.process_time(), time.monotonic()
+        time.sleep(2.0)
+        idle_cpu = (time.process_time() - c0) / (time.monotonic() - w0)
     print(f"catch-up follow, {n_files} files x {lines_per_file:,} lines "
           f"({total * len(content) // lines_per_file / 2**20:,.0f} MiB): "
           f"{counter.lines:,} lines in {elapsed:.2f} s = {counter.lines / elapsed:,.0f} lines/s"
           f"{'' if done else ' (INCOMPLETE after 120 s)'}")
+    print(f"idle cost following {n_files} quiet files: {idle_cpu * 100:.1f}% of one CPU")
     shutil.rmtree(d)
 
 

@@ -105,6 +105,8 @@ class _Watched:
     next_path_check: float = 0.0
     replaced: bool = False  # the path names a new file: switch once the old one is drained
     next_open_try: float = 0.0
+    next_poll: float = 0.0
+    last_active: float = 0.0
     error: str | None = None  # last UNREADABLE reason, so it is reported once
 
 
@@ -124,9 +126,12 @@ class LogFollower:
         chunks_per_round: int = 4,
         partial_flush_s: float = 1.0,
         path_check_s: float = 0.25,
+        quiet_after_s: float = 2.0,
+        quiet_poll_s: float = 0.25,
     ) -> None:
         for name, value in (("idle_sleep_s", idle_sleep_s), ("partial_flush_s", partial_flush_s),
-                            ("path_check_s", path_check_s)):
+                            ("path_check_s", path_check_s), ("quiet_after_s", quiet_after_s),
+                            ("quiet_poll_s", quiet_poll_s)):
             if not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
         for name, value in (("max_line_bytes", max_line_bytes),
@@ -141,6 +146,8 @@ class LogFollower:
         self._chunks_per_round = chunks_per_round
         self._partial_flush_s = partial_flush_s
         self._path_check_s = path_check_s
+        self._quiet_after_s = quiet_after_s
+        self._quiet_poll_s = quiet_poll_s
         self.stats = FollowerStats()
         self.crashed: BaseException | None = None  # set if the thread died of a bug
 
@@ -334,7 +341,22 @@ class LogFollower:
         return True
 
     def _poll(self, w: _Watched, now: float) -> bool:
-        """One round for one file; True when it delivered or read anything."""
+        """One round for one file, if it is due; True when it delivered or read anything.
+
+        A file quiet for `quiet_after_s` is looked at every `quiet_poll_s` instead of every
+        round: most worker logs are silent most of the time, and 500 of them polled every
+        50 ms would cost a few percent of a CPU for nothing.
+        """
+        if now < w.next_poll:
+            return False
+        busy = self._poll_now(w, now)
+        if busy:
+            w.last_active = now
+        quiet = now - w.last_active >= self._quiet_after_s
+        w.next_poll = now + self._quiet_poll_s if quiet else 0.0
+        return busy
+
+    def _poll_now(self, w: _Watched, now: float) -> bool:
         if w.fd is None:
             return self._open(w, now)
         if now >= w.next_path_check:
