@@ -330,3 +330,15 @@ def test_memory_stays_bounded_while_a_file_grows_by_300_mb(tmp_path):
     assert max(batch_sizes) <= 5000 + 4 * 64 * 1024  # one batch plus at most one file's round
     growth_mb = (peak[0] - base) / 2**20
     assert growth_mb < 30, f"RSS grew by {growth_mb:.0f} MB while following a 300 MB file"
+
+
+def test_a_quiet_file_is_still_polled(tmp_path, collector):
+    path = tmp_path / "quiet.log"
+    path.write_bytes(b"first\n")
+    with LogFollower(collector, quiet_after_s=0.05, quiet_poll_s=0.3) as follower:
+        follower.follow(path, "q", from_end=False)
+        wait_for(lambda: collector.lines() == ["first"], "first line")
+        start = follower.stats.rounds
+        wait_for(lambda: follower.stats.rounds > start + 10, "the file to count as quiet")
+        append(path, b"second\n")
+        wait_for(lambda: collector.lines() == ["first", "second"], "a line in a quiet file")
