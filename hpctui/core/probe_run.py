@@ -11,6 +11,7 @@ loop that submitted the job (for the local backend: started the process) also ca
 from __future__ import annotations
 
 import asyncio
+import glob
 import json
 import os
 import secrets
@@ -33,6 +34,7 @@ from hpctui.core.probe_verdict import NO_REPORT, SUBMIT_FAILED, ProbeResult, ver
 MAGIC = b"HPCTUI-PROBE"
 _MAX_REPORT = 4 * 1024 * 1024  # a report is a few KB; anything this big is not ours
 FILE_POLL_SECONDS = 0.1
+FINISH_GRACE_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class _Inbox:
     token: str
     arrivals: list[Arrival] = field(default_factory=list)
     reports: asyncio.Queue = field(default_factory=asyncio.Queue)
+    # Set when the final report is on disk: the probe writes it last, so it is about to exit.
+    file_final: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def listen_addresses(interfaces: list[InterfaceFacts]) -> list[tuple[str, str]]:
@@ -122,6 +126,8 @@ async def _watch_file(path: str, inbox: _Inbox, stop: asyncio.Event) -> None:
             if report.get("token") == inbox.token and report.get("stage") != last_stage:
                 last_stage = report.get("stage")
                 await inbox.reports.put(("file", report))
+                if last_stage == "final":
+                    inbox.file_final.set()
         except (OSError, ValueError):
             pass
         try:
@@ -247,6 +253,13 @@ async def run_probe_async(
                     result = verdict_from_report(later, kind, interfaces, versions, channel,
                                                  job_id, probe.script, timings, _seen(inbox))
                     break
+        if result.report and result.report.get("stage") == "final":
+            # Let the probe finish writing its file and exit on its own before the cancel, so
+            # neither a killed half-written file nor a job still running is left behind.
+            try:
+                await asyncio.wait_for(inbox.file_final.wait(), FINISH_GRACE_SECONDS)
+            except asyncio.TimeoutError:
+                pass
         return result
     finally:
         stop.set()
@@ -256,7 +269,8 @@ async def run_probe_async(
             s.close()
         if probe is not None:
             await cancel_probe_job(probe)
-        for path in (script_path, report_path):
+        leftovers = glob.glob(glob.escape(report_path) + "*")
+        for path in [script_path, *leftovers]:
             if path:
                 try:
                     os.unlink(path)
