@@ -128,6 +128,7 @@ class LogFollower:
         path_check_s: float = 0.25,
         quiet_after_s: float = 2.0,
         quiet_poll_s: float = 0.25,
+        chunk_bytes: int = CHUNK_BYTES,
     ) -> None:
         for name, value in (("idle_sleep_s", idle_sleep_s), ("partial_flush_s", partial_flush_s),
                             ("path_check_s", path_check_s), ("quiet_after_s", quiet_after_s),
@@ -136,7 +137,8 @@ class LogFollower:
                 raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
         for name, value in (("max_line_bytes", max_line_bytes),
                             ("max_batch_lines", max_batch_lines),
-                            ("chunks_per_round", chunks_per_round)):
+                            ("chunks_per_round", chunks_per_round),
+                            ("chunk_bytes", chunk_bytes)):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         self._on_lines = on_lines
@@ -144,6 +146,7 @@ class LogFollower:
         self._max_line = max_line_bytes
         self._max_batch_lines = max_batch_lines
         self._chunks_per_round = chunks_per_round
+        self._chunk = chunk_bytes
         self._partial_flush_s = partial_flush_s
         self._path_check_s = path_check_s
         self._quiet_after_s = quiet_after_s
@@ -391,7 +394,7 @@ class LogFollower:
         out_line = w.line_no
         got = False
         for _ in range(self._chunks_per_round):
-            data = os.pread(w.fd, CHUNK_BYTES, w.offset)
+            data = os.pread(w.fd, self._chunk, w.offset)
             if not data:
                 if os.fstat(w.fd).st_size < w.offset:
                     self._truncated(w, out, out_offset, out_line)
@@ -432,7 +435,7 @@ class LogFollower:
 
     def _split(self, body: bytes) -> list[str]:
         """Complete lines (no final newline in `body`) as text, long ones capped."""
-        if len(body) <= self._max_line or self._max_line >= CHUNK_BYTES:
+        if len(body) <= self._max_line or self._max_line >= self._chunk:
             # No line in `body` can exceed the cap: decode once, split once (the fast path;
             # a newline byte is never part of a multi-byte UTF-8 sequence, so this is exact).
             text = body.decode("utf-8", errors="replace")

@@ -9,6 +9,8 @@ import time
 
 import psutil
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hpctui.core.logfollow import FileNotice, LogFollower, LogLines
 
@@ -342,3 +344,38 @@ def test_a_quiet_file_is_still_polled(tmp_path, collector):
         wait_for(lambda: follower.stats.rounds > start + 10, "the file to count as quiet")
         append(path, b"second\n")
         wait_for(lambda: collector.lines() == ["first", "second"], "a line in a quiet file")
+
+
+def _expected_lines(data: bytes, max_line: int) -> list[str]:
+    """Complete lines of `data` as the follower must deliver them, computed the obvious way."""
+    from hpctui.core.logtail import cap_line
+
+    complete = data[: data.rfind(b"\n") + 1]
+    return [cap_line(raw[:max_line], len(raw)) for raw in complete.split(b"\n")[:-1]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    pieces=st.lists(
+        st.lists(st.sampled_from([b"a", b"xyz", b"\n", b"\r", b"\r\n", b"\xc3\xa9", b"\xff",
+                                  b"\xe2\x82\xac", b"0123456789"]), max_size=12).map(b"".join),
+        max_size=15,
+    ),
+    chunk=st.integers(min_value=1, max_value=16),
+    max_line=st.sampled_from([4, 1000]),
+)
+def test_any_writes_in_any_chunks_give_the_same_lines(tmp_path_factory, pieces, chunk, max_line):
+    # Small chunks put every boundary case (CR|LF, a UTF-8 character, a capped line split
+    # across reads) in play that 64 KiB chunks hit only in multi-megabyte files.
+    path = tmp_path_factory.mktemp("prop") / "f.log"
+    path.write_bytes(b"")
+    got = Collector()
+    with LogFollower(got, chunk_bytes=chunk, max_line_bytes=max_line,
+                     partial_flush_s=600) as follower:
+        follower.follow(path, "p", from_end=False)
+        for piece in pieces:
+            append(path, piece)
+        total = sum(map(len, pieces))
+        wait_for(lambda: follower.stats.bytes_read >= total, "every byte read")
+        settle(follower)
+    assert got.lines() == _expected_lines(b"".join(pieces), max_line)
