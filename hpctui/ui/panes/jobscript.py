@@ -1,0 +1,255 @@
+"""The job script pane: the script that will be submitted, and its header lines to edit.
+
+The header lines are a list: `x` skips (or un-skips) the highlighted line, `a` adds a
+directive, `e` edits and `d` removes an added one, `p` edits the prologue, `u`/`ctrl+r`
+undo and redo. Below the list, the whole pending script, each line marked against the
+script last applied ("+" new, "-" gone), then the validation problems naming their key.
+All state lives in the app's `Workspace`; this pane renders it and posts `ProfileEdited`
+after each edit. Rendering is done inline: an edit plus a preview takes well under a
+millisecond once dask-jobqueue is imported (tests/unit/test_workspace.py measures it).
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from hpctui.core.header_ops import OpResult
+from hpctui.core.workspace import HeaderLine, Workspace
+from hpctui.ui.messages import ProfileEdited
+from hpctui.ui.panes.base import Pane
+
+_MARKS = {"generated": "  ", "skipped": "✗ ", "added": "+ "}
+_DIFF_STYLE = {"+": "$text-success", "-": "$text-error", " ": ""}
+
+
+def header_prompt(line: HeaderLine, flagged: bool = False) -> Content:
+    """One header line as the list shows it: a marker, the text, and why it is so."""
+    mark = "! " if flagged and line.state == "generated" else _MARKS[line.state]
+    if line.state == "skipped":
+        by = ", ".join(repr(s) for s in line.skipped_by)
+        return Content.assemble((mark + line.text, "$text-muted strike"),
+                                (f"  skipped by {by}", "$text-muted"))
+    if line.state == "added":
+        return Content.assemble((mark + line.text, "$text-success"),
+                                ("  added", "$text-muted"))
+    return Content.styled(mark + line.text, "$text-warning bold" if flagged else "")
+
+
+class JobScriptPane(Pane):
+    """The live job script with its header lines editable from the keyboard."""
+
+    PANE_ID = "script"
+    PANE_TITLE = "Job script"
+    DEFAULT_CSS = """
+    JobScriptPane > #script-header { height: auto; max-height: 45%; border: none; }
+    JobScriptPane > #script-input { display: none; }
+    JobScriptPane > #script-prologue { display: none; height: 6; }
+    JobScriptPane.-input > #script-input { display: block; }
+    JobScriptPane.-prologue > #script-prologue { display: block; }
+    JobScriptPane > #script-preview { height: 1fr; }
+    JobScriptPane > #script-problems { height: auto; max-height: 6; }
+    JobScriptPane > #script-message { height: 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("x", "toggle_line", "Skip/un-skip"),
+        Binding("a", "add_directive", "Add directive"),
+        Binding("e", "edit_directive", "Edit added"),
+        Binding("d", "remove_directive", "Remove added"),
+        Binding("p", "edit_prologue", "Prologue"),
+        Binding("u", "undo", "Undo"),
+        Binding("ctrl+r", "redo", "Redo"),
+        Binding("ctrl+s", "save_prologue", "Save prologue", show=False),
+        Binding("escape", "cancel_edit", "Cancel", show=False),
+    ]
+
+    def __init__(self, workspace: Workspace, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.workspace = workspace
+        self._lines: list[HeaderLine] = []
+        self._flagged: set[str] = set()  # lines a rejection pointed at
+        self._editing: str | None = None  # "add", "edit", "prologue" or None
+        self._edit_index: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield OptionList(id="script-header")
+        yield Input(id="script-input")
+        yield TextArea(id="script-prologue", soft_wrap=False)
+        with VerticalScroll(id="script-preview"):
+            yield Static(id="script-preview-text")
+        yield Static(id="script-problems")
+        yield Static(id="script-message")
+
+    def on_mount(self) -> None:
+        self.refresh_view()
+
+    # -- rendering --------------------------------------------------------------------
+
+    def refresh_view(self) -> None:
+        """Re-render from the workspace (call after any edit, here or elsewhere)."""
+        ws = self.workspace
+        preview = ws.preview()
+        header = self.query_one("#script-header", OptionList)
+        previous = self.highlighted_line
+        self._lines = list(preview.header)
+        header.set_options(Option(header_prompt(h, h.text in self._flagged))
+                           for h in self._lines)
+        if self._lines:
+            texts = [h.text for h in self._lines]
+            header.highlighted = texts.index(previous.text) \
+                if previous is not None and previous.text in texts else 0
+
+        if preview.error:
+            body = Content.styled("✗ " + preview.error, "$text-error")
+        else:
+            marked = ws.script_diff()
+            body = Content("\n").join(
+                Content.styled(f"{d.op} {d.text}", _DIFF_STYLE[d.op]) for d in marked)
+        self.query_one("#script-preview-text", Static).update(body)
+
+        problems = ws.problems()
+        rows = [Content.styled(("✗ " if p.severity == "error" else "! ") + p.message,
+                               "$text-error" if p.severity == "error" else "$text-warning")
+                for p in problems]
+        self.query_one("#script-problems", Static).update(Content("\n").join(rows))
+        status = "pending change (not applied)" if ws.has_pending_change else "as applied"
+        message = ws.last_message or "x skip/un-skip  a add  e edit  d remove  p prologue  u undo"
+        self.query_one("#script-message", Static).update(
+            Content.styled(f"[{status}] {message}", ""))
+
+    @property
+    def highlighted_line(self) -> HeaderLine | None:
+        """The header line under the cursor."""
+        index = self.query_one("#script-header", OptionList).highlighted
+        if index is None or not 0 <= index < len(self._lines):
+            return None
+        return self._lines[index]
+
+    def select_header_line(self, text: str) -> bool:
+        """Highlight the header line `text` and focus the list (False when it isn't there)."""
+        texts = [h.text for h in self._lines]
+        if text not in texts:
+            return False
+        self._flagged.add(text)
+        self.refresh_view()
+        header = self.query_one("#script-header", OptionList)
+        header.highlighted = texts.index(text)
+        header.focus()
+        return True
+
+    def flag_lines(self, texts: list[str]) -> None:
+        """Mark header lines a rejected submission pointed at ("!" before them)."""
+        self._flagged = set(texts)
+        self.refresh_view()
+
+    # -- edits --------------------------------------------------------------------------
+
+    def _done(self, result: OpResult) -> None:
+        self.refresh_view()
+        if result.ok:
+            self.post_message(ProfileEdited(result.message))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While an input is open, letters are text, not commands.
+        editing = self._editing is not None
+        if action in ("cancel_edit",):
+            return editing
+        if action == "save_prologue":
+            return self._editing == "prologue"
+        if editing:
+            return False
+        line = self.highlighted_line
+        if action in ("edit_directive", "remove_directive"):
+            return None if line is None or line.state != "added" else True
+        if action == "toggle_line":
+            return line is not None
+        if action == "undo":
+            return True if self.workspace.can_undo else None
+        if action == "redo":
+            return True if self.workspace.can_redo else None
+        return True
+
+    def action_toggle_line(self) -> None:
+        line = self.highlighted_line
+        if line is not None:
+            self._done(self.workspace.toggle_line(line))
+
+    def action_remove_directive(self) -> None:
+        line = self.highlighted_line
+        if line is not None and line.extra_index is not None:
+            self._done(self.workspace.remove_directive(line.extra_index))
+
+    def action_undo(self) -> None:
+        self._done(self.workspace.undo())
+
+    def action_redo(self) -> None:
+        self._done(self.workspace.redo())
+
+    def _open_input(self, mode: str, value: str, placeholder: str) -> None:
+        self._editing = mode
+        box = self.query_one("#script-input", Input)
+        box.value = value
+        box.placeholder = placeholder
+        self.add_class("-input")
+        box.focus()
+
+    def action_add_directive(self) -> None:
+        self._open_input("add", "", "a directive without its prefix, e.g. --account=bio "
+                                    "(Enter adds, Esc cancels)")
+
+    def action_edit_directive(self) -> None:
+        line = self.highlighted_line
+        if line is None or line.extra_index is None:
+            return
+        self._edit_index = line.extra_index
+        extra = self.workspace.pending.get("job-extra-directives") or []
+        items = [f"{k} = {v}" for k, v in extra.items()] if isinstance(extra, dict) \
+            else list(extra)
+        self._open_input("edit", items[line.extra_index], "Enter saves, Esc cancels")
+
+    def action_edit_prologue(self) -> None:
+        self._editing = "prologue"
+        area = self.query_one("#script-prologue", TextArea)
+        area.text = "\n".join(self.workspace.pending.get("job-script-prologue") or [])
+        self.add_class("-prologue")
+        area.focus()
+        self.query_one("#script-message", Static).update(
+            "prologue: one command per line; ctrl+s saves, Esc cancels")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "script-input":
+            return
+        event.stop()
+        mode, value = self._editing, event.value
+        if mode == "add":
+            result = self.workspace.add_directive(value)
+        elif mode == "edit" and self._edit_index is not None:
+            result = self.workspace.edit_directive(self._edit_index, value)
+        else:
+            return
+        if not result.ok:
+            # Keep what was typed; say what is wrong under it.
+            self.query_one("#script-message", Static).update(
+                Content.styled("✗ " + result.message, "$text-error"))
+            return
+        self._close_editor()
+        self._done(result)
+
+    def action_save_prologue(self) -> None:
+        lines = self.query_one("#script-prologue", TextArea).text.splitlines()
+        self._close_editor()
+        self._done(self.workspace.set_prologue(lines))
+
+    def action_cancel_edit(self) -> None:
+        self._close_editor()
+        self.refresh_view()
+
+    def _close_editor(self) -> None:
+        self._editing = None
+        self._edit_index = None
+        self.remove_class("-input", "-prologue")
+        self.query_one("#script-header", OptionList).focus()
