@@ -281,6 +281,12 @@ class ConfigDocument:
         k = _find_key(node, parts[-1])
         if k is None:
             return False
+        if len(node) == 1 and len(parts) > 1:
+            # An emptied mapping would read back as null, and dask would then replace the
+            # whole section with None: remove the parent too.
+            self.delete(".".join(parts[:-1]))
+            self.removed_keys[-1] = dotted
+            return True
         if self._flow(node):
             import yaml
 
