@@ -82,7 +82,9 @@ def check_config_readable(path: Path) -> None:
 
 def run_tui(args: argparse.Namespace) -> int:
     """Open the TUI (needs a terminal)."""
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    # textual-serve (`hpctui serve`) runs the app on pipes with its web driver: no TTY needed.
+    web = "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")
+    if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError(
             "no terminal: the TUI needs an interactive terminal "
             "(for scripts use `hpctui script`)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 def register(subparsers, add_common) -> None:
     """Add every subcommand's parser."""
-    from hpctui import cli_script
+    from hpctui import cli_script, cli_serve
 
     cli_script.add_parser(subparsers, add_common)
+    cli_serve.add_parser(subparsers, add_common)
