@@ -30,7 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hpctui.core.logfollow import LogFollower  # noqa: E402
+from hpctui.core.logbuffer import LogBuffer  # noqa: E402
+from hpctui.core.logfollow import LogFollower, LogLines  # noqa: E402
 from hpctui.core.logtail import read_tail  # noqa: E402
 
 LINE = ("2026-11-27 19:01:02,345 - distributed.worker - INFO - "
@@ -190,6 +191,22 @@ def bench_follow_backlog(tmp: Path, n_files: int, lines_per_file: int) -> None:
     shutil.rmtree(d)
 
 
+def bench_buffer(n_files: int) -> None:
+    """LogBuffer as the follower's hand-off: how many lines/s can it take in?"""
+    buf = LogBuffer()
+    batch = [LogLines(i, f"w-{i}.err", "stderr",
+                      [LINE.format(w=i, n=n).rstrip("\n") for n in range(20)], 0)
+             for i in range(n_files)]
+    n = 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < 1.0:
+        buf.add_batch(batch)
+        n += 20 * n_files
+    elapsed = time.perf_counter() - t0
+    print(f"LogBuffer.add_batch (per key {buf.per_key:,}, total {buf.total:,}): "
+          f"{n / elapsed:,.0f} lines/s; holds {len(buf):,} lines")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-gb", type=float, default=1.0, help="size of the big log (GiB)")
@@ -210,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_follow_live(tmp, args.files, args.seconds, args.writers)
         bench_follow_backlog(tmp, args.files, args.backlog_lines)
         print(f"peak RSS after following: {peak_rss_mb():.0f} MiB")
+        bench_buffer(args.files)
+        print(f"peak RSS with a full LogBuffer: {peak_rss_mb():.0f} MiB")
         bench_tail(tmp, args.size_gb)
         print(f"peak RSS at the end: {peak_rss_mb():.0f} MiB "
               f"(threads alive: {threading.active_count()})")

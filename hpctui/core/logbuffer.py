@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from hpctui.core.logfollow import LogLines
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: the buffer holds ~200k of these
 class LogEntry:
     """One buffered line; `seq` orders lines across keys by arrival."""
 
