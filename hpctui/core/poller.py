@@ -262,10 +262,11 @@ class QueuePoller:
             return self._failed(str(e), None)
         result = run_command(argv, timeout=self.timeout)
         self.queries += 1
-        if result.ok or (not result.timed_out and result.exit_code is not None
-                         and self._sched.means_no_jobs(result.exit_code, result.stderr)):
+        if result.ok or (result.exit_code is not None and not result.timed_out
+                         and self._sched.means_no_jobs(result.exit_code, result.stdout, result.stderr)):
+            # A "some of these jobs are unknown" exit still carries the known ones on stdout.
             try:
-                parsed = self._sched.parse_status(result.stdout if result.ok else "")
+                parsed = self._sched.parse_status(result.stdout)
             except ParseError as e:
                 return self._failed(f"{result.program} output not understood: {e}", result)
             merged = merge_rows(self._rows, parsed, active)

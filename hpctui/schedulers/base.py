@@ -2,7 +2,9 @@
 shared by all of them (durations, jobs that vanished from the queue).
 
 Each `hpctui/schedulers/<kind>.py` provides `KIND`, `status_command(job_ids)`,
-`parse_status(text)`, `means_no_jobs(exit_code, stderr)` and
+`parse_status(text)`, `means_no_jobs(exit_code, stdout, stderr)` (True when a non-zero exit
+only says that some or all of the ids are unknown: the jobs left the queue; stdout is still
+parsed for the others) and
 `log_paths(job_id, job_name, log_directory, submit_dir)`; `hpctui.schedulers.get(kind)` returns it.
 """
 

@@ -34,7 +34,7 @@ def status_command(job_ids: list[str]) -> list[str]:
     return ["ps", "-o", "pid=,stat=,etime=", "-p", ",".join(ids)]
 
 
-def means_no_jobs(exit_code: int | None, stderr: str) -> bool:
+def means_no_jobs(exit_code: int | None, stdout: str, stderr: str) -> bool:
     """ps exits 1, silently, when none of the pids exists: every job has ended."""
     return exit_code == 1 and not stderr.strip()
 

@@ -47,7 +47,7 @@ def status_command(job_ids: list[str]) -> list[str]:
     return ["squeue", "--noheader", "--states=all", f"--format={FORMAT}", f"--jobs={','.join(ids)}"]
 
 
-def means_no_jobs(exit_code: int | None, stderr: str) -> bool:
+def means_no_jobs(exit_code: int | None, stdout: str, stderr: str) -> bool:
     """squeue exits 1 with "Invalid job id specified" when none of the ids is known any more
     (all aged out after MinJobAge): that is an empty queue, not a failure."""
     return exit_code == 1 and "Invalid job id specified" in stderr

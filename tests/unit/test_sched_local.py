@@ -46,7 +46,7 @@ def test_real_processes_running_then_gone():
         alive.kill()
         alive.wait()
     r = run_command(local.status_command(ids))
-    assert local.means_no_jobs(r.exit_code, r.stderr) and local.parse_status(r.stdout) == []
+    assert local.means_no_jobs(r.exit_code, r.stdout, r.stderr) and local.parse_status(r.stdout) == []
 
 
 def test_log_paths(tmp_path):

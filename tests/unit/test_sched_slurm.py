@@ -108,8 +108,8 @@ def test_the_default_format_is_refused_with_the_line():
 
 def test_all_ids_aged_out_means_no_jobs_not_a_failure():
     code, out, err = _command_fixture("squeue_unknown_job.txt")
-    assert slurm.means_no_jobs(code, err) and out == ""
-    assert not slurm.means_no_jobs(1, "slurm_load_jobs error: Unable to contact slurm controller")
+    assert slurm.means_no_jobs(code, out, err) and out == ""
+    assert not slurm.means_no_jobs(1, "", "slurm_load_jobs error: Unable to contact slurm controller")
     # ...and then every job is reported finished, not lost.
     previous = {r.job_id: r for r in slurm.parse_status(_fixture("squeue_running.txt"))}
     [row] = merge_rows(previous, [], ["9"])
