@@ -14,6 +14,10 @@ all of it while keeping memory bounded whatever the log size:
 - lines are delivered through `on_lines(batch)`, a batch holding at most `max_batch_lines`
   lines, so the follower never accumulates more than one batch.
 
+Known limit: a file truncated and then written past the old read position between two looks
+(50-250 ms apart) cannot be told from one that grew; its new start is skipped. Growth is all
+that `stat` can show, and toolong has the same limit.
+
 The callback runs ON THE FOLLOWER THREAD and the follower waits for it: the consumer must hand
 the batch off quickly (put it on a queue, `call_from_thread`, replace a pending update), not
 render or diagnose in it. A slow callback slows following down; it never makes memory grow.
