@@ -214,10 +214,10 @@ def compare_scripts(preview: str, actual: str) -> ScriptComparison:
 
     def substitute(line: str) -> tuple[str, list[str]]:
         what = []
-        if address and PLACEHOLDER_ADDRESS in line:
+        if address and address != PLACEHOLDER_ADDRESS and PLACEHOLDER_ADDRESS in line:
             line = line.replace(PLACEHOLDER_ADDRESS, address)
             what.append("scheduler address")
-        if name and PLACEHOLDER_NAME in line:
+        if name and name != PLACEHOLDER_NAME and PLACEHOLDER_NAME in line:
             line = line.replace(PLACEHOLDER_NAME, name)
             what.append("worker name")
         return line, what
