@@ -29,12 +29,14 @@ from hpctui.core.probe_job import (
     install_probe_script,
     submit_probe_job,
 )
+from hpctui.core.probe_jobstate import JobWatch, job_log_tail, watch_job
 from hpctui.core.probe_verdict import NO_REPORT, SUBMIT_FAILED, ProbeResult, verdict_from_report
 
 MAGIC = b"HPCTUI-PROBE"
 _MAX_REPORT = 4 * 1024 * 1024  # a report is a few KB; anything this big is not ours
 FILE_POLL_SECONDS = 0.1
 FINISH_GRACE_SECONDS = 3.0
+ENDED_GRACE_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,45 @@ def _login_versions() -> tuple[str | None, str | None]:
     return versions[0], versions[1]
 
 
+async def _first_report(inbox: _Inbox, ended: asyncio.Event, timeout: float):
+    """(channel, report), or None when `timeout` passes or the job ends without reporting."""
+    get = asyncio.ensure_future(inbox.reports.get())
+    end = asyncio.ensure_future(ended.wait())
+    try:
+        done, _ = await asyncio.wait({get, end}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if get in done:
+            return get.result()
+        if end in done:
+            # The job is over; its file may still be on its way through a network file system.
+            try:
+                return await asyncio.wait_for(asyncio.shield(get), ENDED_GRACE_SECONDS)
+            except asyncio.TimeoutError:
+                return None
+        return None
+    finally:
+        for f in (get, end):
+            f.cancel()
+
+
+def _no_report(kind, job_id, probe, job_kwargs, report_path, shared_dir, timeout, watch,
+               timings) -> ProbeResult:
+    if watch.ended:
+        what = (f"The probe job {job_id} ended ({watch.raw_state}) without a report, neither over "
+                f"TCP nor as {report_path}")
+    else:
+        detail = ", ".join(x for x in (watch.raw_state if watch.raw_state != watch.state else "",
+                                       watch.reason) if x)
+        state = (f", still {watch.state}" + (f" ({detail})" if detail else "")) if watch.state else ""
+        what = f"The probe job {job_id} sent no report within {timeout:g} s{state}"
+    hints = (f"its python ({job_kwargs.get('python') or 'the default'}) may not start on the "
+             f"compute node, or {shared_dir} is not shared with the compute nodes")
+    log = job_log_tail(kind, job_id, probe.job.job_name or "", job_kwargs.get("log_directory"),
+                       os.getcwd())
+    message = f"{what}: {hints}." + (f"\nThe job's log, {log}" if log else " See the job's log.")
+    return ProbeResult(NO_REPORT, message, kind, job_id, None, None, job_script=probe.script,
+                       timings=timings)
+
+
 def _seen(inbox: _Inbox) -> dict[str, str]:
     return {a.target: a.peer for a in inbox.arrivals}
 
@@ -216,16 +257,17 @@ async def run_probe_async(
             return ProbeResult(SUBMIT_FAILED, str(exc), kind, None, None, None,
                                job_script=probe.script)
         timings["submit_s"] = time.monotonic() - t_submit
+        watch = JobWatch()
+        ended = asyncio.Event()
+        watch_task = asyncio.create_task(watch_job(kind, job_id, watch, ended))
         try:
-            channel, report = await asyncio.wait_for(inbox.reports.get(), report_timeout)
-        except asyncio.TimeoutError:
-            return ProbeResult(
-                NO_REPORT,
-                f"The probe job {job_id} sent no report within {report_timeout:g} s, neither over "
-                f"TCP nor as {report_path}: it may still be waiting in the queue, its python "
-                f"({job_kwargs.get('python') or 'default'}) may not start on the compute node, or "
-                f"{shared_dir} is not shared with the compute nodes. See the job's log.",
-                kind, job_id, None, None, job_script=probe.script, timings=timings)
+            got = await _first_report(inbox, ended, report_timeout)
+        finally:
+            watch_task.cancel()
+        if got is None:
+            return _no_report(kind, job_id, probe, job_kwargs, report_path, shared_dir,
+                              report_timeout, watch, timings)
+        channel, report = got
         t_verdict = time.monotonic()
         timings["submit_to_verdict_s"] = t_verdict - t_submit
         timings["total_to_verdict_s"] = t_verdict - t0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -116,13 +117,28 @@ def test_local_probe_locked_down_comes_through_the_file(tmp_path):
     assert result.python is not None and result.python.ok
 
 
-def test_probe_whose_python_does_not_exist_gives_no_report(tmp_path):
+def test_probe_whose_python_does_not_exist_ends_without_report_quickly(tmp_path):
+    t0 = time.monotonic()
     result = run_probe("local", _local(tmp_path, python="/nonexistent/bin/python3"),
                        shared_dir=str(tmp_path / "shared"), addresses=[("lo", "127.0.0.1")],
-                       report_timeout=3)
+                       report_timeout=120)
+    # The job watcher sees the job gone: no waiting for the whole report timeout.
+    assert time.monotonic() - t0 < 30
     assert result.verdict == NO_REPORT
-    assert "sent no report within 3 s" in result.message and "/nonexistent/bin/python3" in result.message
-    assert result.job_id is not None
+    assert f"The probe job {result.job_id} ended" in result.message
+    assert "/nonexistent/bin/python3" in result.message
+    # The job's own stderr says why, quoted in the message.
+    assert "No such file or directory" in result.message
+
+
+def test_probe_that_never_reports_times_out(tmp_path):
+    # A python that sleeps instead of probing: the job runs on, and the wait is bounded.
+    result = run_probe("local", _local(tmp_path, python="sleep 30; true"),
+                       shared_dir=str(tmp_path / "shared"), addresses=[("lo", "127.0.0.1")],
+                       report_timeout=5)
+    assert result.verdict == NO_REPORT
+    assert f"The probe job {result.job_id} sent no report within 5 s" in result.message
+    assert "still RUNNING" in result.message
 
 
 def test_rejected_submission_is_reported(tmp_path):
