@@ -180,7 +180,11 @@ class Workspace:
 
     def _edit(self, op: Callable[..., OpResult], *args: Any) -> OpResult:
         with self._lock:
+            before = self.pending
             result = self._history.apply(op, *args)
+        if result.ok and result.profile == before:
+            # OpResult.ok means "something changed": setting a key to its value doesn't.
+            result = replace(result, ok=False, message=result.message + " (unchanged)")
         self.last_message = result.message
         return result
 

@@ -77,7 +77,8 @@ class JobScriptPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="script-header")
-        yield Input(id="script-input")
+        # Cursor at the end, nothing selected: editing a directive is usually a small change.
+        yield Input(id="script-input", select_on_focus=False)
         yield TextArea(id="script-prologue", soft_wrap=False)
         with VerticalScroll(id="script-preview"):
             yield Static(id="script-preview-text")
@@ -194,6 +195,7 @@ class JobScriptPane(Pane):
         box = self.query_one("#script-input", Input)
         box.value = value
         box.placeholder = placeholder
+        box.cursor_position = len(value)
         self.add_class("-input")
         box.focus()
 

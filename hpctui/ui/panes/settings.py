@@ -78,7 +78,7 @@ class SettingsPane(Pane):
         table.add_column("value", key="value", width=22)
         table.add_column("set by", key="source")
         yield table
-        yield Input(id="settings-input")
+        yield Input(id="settings-input", select_on_focus=False)
         yield Static(id="settings-detail")
         yield Static(id="settings-notes")
 
@@ -179,7 +179,9 @@ class SettingsPane(Pane):
         box.value = format_value(self.workspace.pending.get(key))
         box.placeholder = f"{key} (empty: the default; Enter saves, Esc cancels)"
         box.border_title = key
+        box.cursor_position = len(box.value)
         self.add_class("-editing")
+        self._show_detail()
         box.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

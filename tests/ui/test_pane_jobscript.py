@@ -1,0 +1,128 @@
+"""Pilot tests of the job script pane: keys change the Workspace and post ProfileEdited."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, OptionList, Static, TextArea
+
+from editing_apps import PaneApp, make_workspace
+from hpctui.ui.panes.jobscript import JobScriptPane
+
+
+def _texts(app) -> list[str]:
+    return [h.text for h in app.query_one(JobScriptPane)._lines]
+
+
+async def _goto(pilot, app, text: str) -> None:
+    header = app.query_one("#script-header", OptionList)
+    header.focus()
+    header.highlighted = _texts(app).index(text)
+    await pilot.pause()
+
+
+async def test_skip_and_unskip_a_line_with_x(tmp_path):
+    ws = make_workspace(tmp_path)
+    app = PaneApp(JobScriptPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _goto(pilot, app, "#SBATCH -p debug")
+        await pilot.press("x")
+        assert "#SBATCH -p debug" not in ws.preview().script
+        assert ws.pending.get("job-directives-skip")
+        assert len(app.edits) == 1 and "skipping '#SBATCH -p debug'" in app.edits[0]
+        pane = app.query_one(JobScriptPane)
+        assert pane.highlighted_line.text == "#SBATCH -p debug"
+        assert pane.highlighted_line.state == "skipped"
+        preview = str(app.query_one("#script-preview-text", Static).render())
+        assert "- #SBATCH -p debug" in preview  # the diff against what was applied
+        await pilot.press("x")
+        assert "#SBATCH -p debug" in ws.preview().script
+        assert not ws.pending.get("job-directives-skip")
+        assert len(app.edits) == 2
+
+
+async def test_add_edit_remove_directive(tmp_path):
+    ws = make_workspace(tmp_path)
+    app = PaneApp(JobScriptPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one("#script-header", OptionList).focus()
+        await pilot.press("a")
+        box = app.query_one("#script-input", Input)
+        assert box.has_focus
+        # Letters that are commands elsewhere (u, x, d) are text while typing.
+        await pilot.press(*"--account=dux", "enter")
+        assert "#SBATCH --account=dux" in ws.preview().script
+        assert app.edits[-1] == "added '--account=dux' to job-extra-directives"
+
+        await _goto(pilot, app, "#SBATCH --account=dux")
+        await pilot.press("e")
+        assert box.value == "--account=dux"
+        await pilot.press("backspace", "backspace", "backspace", *"bio", "enter")
+        assert ws.pending.get("job-extra-directives") == ["--exclusive", "--account=bio"]
+
+        await _goto(pilot, app, "#SBATCH --account=bio")
+        await pilot.press("d")
+        assert ws.pending.get("job-extra-directives") == ["--exclusive"]
+        assert len(app.edits) == 3
+
+
+async def test_empty_directive_keeps_input_open_with_message(tmp_path):
+    ws = make_workspace(tmp_path)
+    app = PaneApp(JobScriptPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one("#script-header", OptionList).focus()
+        await pilot.press("a", "space", "enter")
+        assert app.query_one("#script-input", Input).has_focus
+        assert "empty directive" in str(app.query_one("#script-message", Static).render())
+        assert app.edits == []
+        await pilot.press("escape")
+        assert app.query_one("#script-header", OptionList).has_focus
+
+
+async def test_edit_and_remove_only_apply_to_added_lines(tmp_path):
+    ws = make_workspace(tmp_path)
+    app = PaneApp(JobScriptPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _goto(pilot, app, "#SBATCH -n 1")
+        await pilot.press("d", "e")
+        assert app.edits == []
+        assert not app.query_one("#script-input", Input).has_focus
+
+
+async def test_prologue_undo_redo(tmp_path):
+    ws = make_workspace(tmp_path)
+    app = PaneApp(JobScriptPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one("#script-header", OptionList).focus()
+        await pilot.press("p")
+        area = app.query_one("#script-prologue", TextArea)
+        assert area.has_focus
+        await pilot.press(*"module load x", "enter", *"export Y=1", "ctrl+s")
+        assert ws.pending.get("job-script-prologue") == ["module load x", "export Y=1"]
+        assert "module load x\nexport Y=1" in ws.preview().script
+        await pilot.press("u")
+        assert ws.pending.get("job-script-prologue") == []
+        await pilot.press("ctrl+r")
+        assert ws.pending.get("job-script-prologue") == ["module load x", "export Y=1"]
+        assert [e.split(":")[0] for e in app.edits] == ["job-script-prologue", "undone", "redone"]
+
+
+async def test_validation_errors_shown_naming_the_key(tmp_path):
+    ws = make_workspace(tmp_path)
+    ws.set_key("walltime", "one hour")
+    app = PaneApp(JobScriptPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        text = str(app.query_one("#script-problems", Static).render())
+        assert "✗ walltime: 'one hour' is not a walltime slurm understands" in text
+
+
+async def test_select_header_line_for_the_rejection_view(tmp_path):
+    ws = make_workspace(tmp_path)
+    app = PaneApp(JobScriptPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(JobScriptPane)
+        assert pane.select_header_line("#SBATCH --mem=8G")
+        await pilot.pause()
+        assert pane.highlighted_line.text == "#SBATCH --mem=8G"
+        assert app.query_one("#script-header", OptionList).has_focus
+        assert not pane.select_header_line("#SBATCH --nope")
+        await pilot.press("x")
+        assert "#SBATCH --mem=8G" not in ws.preview().script
