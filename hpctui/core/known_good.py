@@ -97,12 +97,39 @@ class KnownGoodImport:
 
 
 def import_known_good(profile: Profile, text: str) -> KnownGoodImport:
-    """Compare `profile`'s script with a known-good `text`; ScriptError if it can't render."""
+    """Compare `profile`'s script with a known-good `text`; ScriptError if it can't render.
+
+    PBS, Moab and SGE put their resource request in one `-l` directive that dask-jobqueue
+    builds from `resource-spec`: when the known-good script has a different one, the
+    suggestion is that key (what the user would write by hand), not a skip plus an extra.
+    """
+    spec = _resource_spec_from(profile, text)
+    if spec is None:
+        return _import(profile, profile, text, {})
+    return _import(profile, profile.with_setting("resource-spec", spec), text,
+                   {"resource-spec": spec})
+
+
+def _resource_spec_from(profile: Profile, text: str) -> str | None:
+    if profile.kind not in ("pbs", "moab", "sge"):
+        return None
+    time_key = "h_rt=" if profile.kind == "sge" else "walltime="
+    generated = [strip for strip in (g.split(" ", 1)[1] for g in generated_header_lines(profile))]
+    for d in parse_script(profile.kind, text).directives:
+        words = _words(d)
+        if len(words) == 2 and words[0] == "-l" and not words[1].startswith(time_key):
+            if d in generated or words[1] == profile.get("resource-spec"):
+                return None
+            return words[1]
+    return None
+
+
+def _import(profile: Profile, start: Profile, text: str, first: dict) -> KnownGoodImport:
     kind = profile.kind
     prefix = get_kind(kind).directive_prefix
     good = parse_script(kind, text)
     empty_extra: Any = {} if kind == "htcondor" else []
-    base = profile.with_setting("job-directives-skip", []).with_setting(
+    base = start.with_setting("job-directives-skip", []).with_setting(
         "job-extra-directives", empty_extra)
     generated = generated_header_lines(base)
     strip = (lambda g: g[len(prefix) + 1:].strip()) if prefix else (lambda g: g)
@@ -143,7 +170,7 @@ def import_known_good(profile: Profile, text: str) -> KnownGoodImport:
         else:
             added.append(d)
 
-    changes: dict[str, Any] = {}
+    changes: dict[str, Any] = dict(first)
     if kind == "htcondor":
         extra = {}
         for d in added:

@@ -69,14 +69,17 @@ def test_pbs_select():
                  walltime="02:00:00")
     text = (FIX / "pbs_select_known_good.sh").read_text()
     r = import_known_good(p, text)
-    assert r.skipped == ["#PBS -l select=1:ncpus=36:mem=101GB"]
-    assert r.added == ["-l select=1:ncpus=36:mem=109GB", "-j oe"]
+    # The select= line is dask-jobqueue's resource-spec: that key is the suggestion.
+    assert r.changes["resource-spec"] == "select=1:ncpus=36:mem=109GB"
+    assert r.skipped == [] and r.added == ["-j oe"]
+    assert "job-directives-skip" not in r.changes
     assert r.changes["python"] == "/glade/u/apps/opt/conda/envs/npl/bin/python"
     assert r.header_matches
     assert _directives("pbs", r.after) == sorted(parse_script("pbs", text).directives)
-    # The diff shows the removed and the added directives.
+    # The diff shows the changed request and the added directive.
     ops = {(d.op, d.text) for d in r.diff}
-    assert ("-", "#PBS -l select=1:ncpus=36:mem=101GB") in ops and ("+", "#PBS -j oe") in ops
+    assert ("-", "#PBS -l select=1:ncpus=36:mem=101GB") in ops
+    assert ("+", "#PBS -l select=1:ncpus=36:mem=109GB") in ops and ("+", "#PBS -j oe") in ops
 
 
 def test_a_matching_script_needs_no_change():
