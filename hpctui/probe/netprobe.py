@@ -383,8 +383,12 @@ def deliver(report: dict, reachable: list[dict], timeout: float, out_dir: str | 
     sent_to = send_report(report, reachable, timeout) if reachable else None
     report["reported_to"] = sent_to["name"] if sent_to else None
     if out_dir:
-        path = write_report_file(report, out_dir)
-        print(f"netprobe: wrote {path} ({report['stage']})", file=sys.stderr)
+        try:
+            path = write_report_file(report, out_dir)
+            print(f"netprobe: wrote {path} ({report['stage']})", file=sys.stderr)
+        except OSError as exc:
+            # The TCP channel may still have worked; say why the file one did not.
+            print(f"netprobe: cannot write the report into {out_dir}: {exc}", file=sys.stderr)
     return sent_to
 
 

@@ -233,6 +233,25 @@ def test_classify_error(err, status):
     assert netprobe.classify_error(OSError(err, "x")) == status
 
 
+def test_unwritable_out_dir_is_said_and_tcp_still_works(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the directory should be")
+    listener = Listener()
+    try:
+        out = _run(f"open=127.0.0.1:{listener.port}", "--out-dir", str(blocker / "sub"),
+                   "--token", "nodir")
+    finally:
+        listener.close()
+    assert out.returncode == 0
+    assert f"cannot write the report into {blocker / 'sub'}" in out.stderr
+    assert any(b.startswith(b"HPCTUI-PROBE nodir report\n") for b in listener.received)
+
+
+def test_script_is_valid_python_3_10():
+    # Compute nodes may run an older python than hpctui's; 3.10 is the floor.
+    ast.parse(SCRIPT.read_text(), feature_version=(3, 10))
+
+
 def test_script_imports_only_the_standard_library():
     tree = ast.parse(SCRIPT.read_text())
     modules = set()
