@@ -140,4 +140,6 @@ def _import(args, kind, loaded) -> int:
             return EXIT_INVALID
         _err(f"hpctui script: wrote {', '.join(written.set_keys)} to {written.path} "
              f"({target.reason}); previous version in {written.backup or '(new file)'}")
+        for line in written.shadowed:
+            _err(f"hpctui script: warning: {line}")
     return EXIT_OK

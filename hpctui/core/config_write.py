@@ -18,7 +18,7 @@ import hashlib
 import os
 import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,10 @@ class WriteResult:
     backup: Path | None  # None when the file didn't exist before
     set_keys: list[str]  # dotted keys written
     removed_keys: list[str]  # dotted keys deleted (migrated old names)
-    reformatted: bool  # True when ruamel's layout had to replace the whole file
+    reformatted: bool  # True when the file's layout couldn't be kept (flow-style mapping)
+    # Keys written here that something of higher precedence still overrides (a DASK_*
+    # variable, or a later file), each with what overrides it: the UI must say so.
+    shadowed: list[str] = field(default_factory=list)
 
 
 def _parse(path: Path, text: str):
@@ -429,4 +432,29 @@ def write_profile(path: str | os.PathLike, before: Profile, after: Profile,
                 f"{path} changed on disk since hpctui read it; nothing was written "
                 f"(reload it and apply the change again)")
     apply_profile(doc, before, after, loaded, labextension)
-    return doc.save()
+    result = doc.save()
+    if loaded is None:
+        return result
+    return replace(result, shadowed=shadowed_keys(loaded, Path(path), result.set_keys))
+
+
+def shadowed_keys(loaded: LoadedProfile, target: Path, dotted_keys: list[str]) -> list[str]:
+    """Which of `dotted_keys`, once written to `target`, are still overridden, and by what."""
+    real = os.path.realpath(target)
+    files = [os.path.realpath(f) for f in loaded.files]
+    position = files.index(real) if real in files else None
+    out = []
+    for dotted in dotted_keys:
+        parts = dotted.split(".")
+        key = dotted if parts[0] == "distributed" else (
+            parts[2] if len(parts) == 3 and parts[0] == "jobqueue" else None)
+        source = loaded.provenance.get(key) if key else None
+        if source is None or source.origin == "default":
+            continue
+        if source.origin == "env":
+            out.append(f"{dotted}: overridden by environment variable {source.where}")
+        elif source.origin == "file" and os.path.realpath(source.where) != real:
+            later = os.path.realpath(source.where)
+            if later in files and (position is None or files.index(later) > position):
+                out.append(f"{dotted}: overridden by {source.where}, read after {target}")
+    return out

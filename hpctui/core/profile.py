@@ -88,6 +88,20 @@ def unknown_key_message(kind: str, key: str) -> str:
     return text + (f" (did you mean {hint!r}?)" if hint else "")
 
 
+def parse_value(text: str) -> Any:
+    """A value typed by the user, read as dask reads its YAML files (PyYAML).
+
+    "8" is 8, "[a, b]" a list, "false" False, "01:00:00" stays a string; text PyYAML can't
+    read is kept as the string it is.
+    """
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
 def kwarg_name(key: str) -> str:
     """The keyword argument dask-jobqueue's classes take for a config key.
 

@@ -157,3 +157,26 @@ def test_walltime_is_written_so_that_dask_reads_a_string(tmp_path):
     doc.set("jobqueue.slurm.walltime", "1:00")  # YAML 1.1 would read plain 1:00 as 60
     doc.save()
     assert yaml.safe_load(f.read_text())["jobqueue"]["slurm"]["walltime"] == "1:00"
+
+
+def test_shadowed_keys_are_reported(tmp_path):
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("jobqueue:\n  slurm:\n    cores: 1\n")
+    b.write_text("jobqueue:\n  slurm:\n    cores: 2\n")
+    env = {"DASK_JOBQUEUE__SLURM__QUEUE": "debug"}
+    loaded = load_profile("slurm", paths=[str(tmp_path)], environ=env)
+    after = loaded.profile.with_setting("cores", 8).with_setting("queue", "long").with_setting(
+        "walltime", "02:00:00")
+    result = write_profile(a, loaded.profile, after, loaded)
+    assert result.shadowed == [
+        f"jobqueue.slurm.cores: overridden by {b}, read after {a}",
+        "jobqueue.slurm.queue: overridden by environment variable DASK_JOBQUEUE__SLURM__QUEUE",
+    ]
+
+
+def test_parse_value_reads_like_dask():
+    from hpctui.core.profile import parse_value
+
+    assert parse_value("8") == 8 and parse_value("[a, b]") == ["a", "b"]
+    assert parse_value("false") is False and parse_value("01:00:00") == "01:00:00"
+    assert parse_value("a: [") == "a: ["
