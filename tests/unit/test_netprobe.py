@@ -252,6 +252,26 @@ def test_script_is_valid_python_3_10():
     ast.parse(SCRIPT.read_text(), feature_version=(3, 10))
 
 
+def _other_pythons() -> list[str]:
+    # Interpreters this machine happens to have besides the venv's (pyenv builds, the system's).
+    found = sorted(str(p) for p in Path("/root/.pyenv/versions").glob("3.1[0-9]*/bin/python3")
+                   if Path("/root/.pyenv/versions").exists())
+    return found or [PLAIN_PYTHON]
+
+
+@pytest.mark.parametrize("python", _other_pythons())
+def test_runs_under_other_pythons(python, tmp_path):
+    listener = Listener()
+    try:
+        out = _run(f"open=127.0.0.1:{listener.port}", "--no-ip-command", "--out-dir", str(tmp_path),
+                   "--token", "py", python=python)
+    finally:
+        listener.close()
+    assert out.returncode == 0, out.stderr
+    assert [t["status"] for t in json.loads(out.stdout)["targets"]] == ["ok"]
+    assert (tmp_path / "hpctui-probe-py.json").exists()
+
+
 def test_script_imports_only_the_standard_library():
     tree = ast.parse(SCRIPT.read_text())
     modules = set()
