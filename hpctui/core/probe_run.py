@@ -239,7 +239,11 @@ async def run_probe_async(
     watcher = None
     timings: dict[str, float] = {}
     try:
-        script_path = install_probe_script(shared_dir, token)
+        try:
+            script_path = install_probe_script(shared_dir, token)
+        except OSError as exc:
+            return ProbeResult(SUBMIT_FAILED, f"cannot write the probe script into the shared "
+                               f"directory {shared_dir}: {exc}", kind, None, None, None)
         args = [script_path, *(t.arg for t in targets), "--out-dir", shared_dir, "--token", token,
                 "--timeout", f"{connect_timeout:g}"]
         try:
@@ -286,7 +290,7 @@ async def run_probe_async(
             deadline = time.monotonic() + python_timeout
             while time.monotonic() < deadline:
                 try:
-                    ch, later = await asyncio.wait_for(inbox.reports.get(),
+                    _, later = await asyncio.wait_for(inbox.reports.get(),
                                                        deadline - time.monotonic())
                 except asyncio.TimeoutError:
                     break

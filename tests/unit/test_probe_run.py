@@ -144,3 +144,30 @@ def test_probe_that_never_reports_times_out(tmp_path):
 def test_rejected_submission_is_reported(tmp_path):
     result = run_probe("slurm", {"cores": 1}, shared_dir=str(tmp_path), addresses=[])
     assert result.verdict == SUBMIT_FAILED and "memory" in result.message
+
+
+def test_slow_dask_import_gives_the_verdict_first_then_the_python_check(tmp_path):
+    # A dask and distributed that take 2 s to import (a conda environment on NFS, in miniature),
+    # put first on the job's PYTHONPATH by the prologue, as a site would with `module load`.
+    slow = tmp_path / "slow-site"
+    for mod in ("dask", "distributed"):
+        (slow / mod).mkdir(parents=True)
+        (slow / mod / "__init__.py").write_text("import time\ntime.sleep(2)\n__version__ = '0.0.slow'\n")
+    verdicts = []
+    result = run_probe("local", _local(tmp_path, job_script_prologue=[f"export PYTHONPATH={slow}"]),
+                       shared_dir=str(tmp_path / "shared"), addresses=[("lo", "127.0.0.1")],
+                       report_timeout=60, on_verdict=verdicts.append)
+    (early,) = verdicts
+    assert early.verdict == REACHABLE and early.python is None
+    assert result.verdict == REACHABLE
+    assert result.python.ok and result.python.dask == "0.0.slow" and not result.python.versions_match
+    t = result.timings
+    assert t["submit_to_python_check_s"] - t["submit_to_verdict_s"] > 1.0
+
+
+def test_unwritable_shared_directory_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = run_probe("local", _local(tmp_path), shared_dir=str(blocker / "sub"), addresses=[])
+    assert result.verdict == SUBMIT_FAILED
+    assert f"cannot write the probe script into the shared directory {blocker / 'sub'}" in result.message
