@@ -105,9 +105,11 @@ def _build_job(profile: Profile, job_cls: type | None = None):
     except TypeError as exc:
         match = re.search("(unexpected keyword argument.+)", str(exc))
         raise ScriptError(match.group(1) if match else str(exc)) from None
-    except (ValueError, KeyError, OSError) as exc:
-        raise ScriptError(str(exc).strip("'\"") if isinstance(exc, KeyError) else str(exc)) \
+    except KeyError as exc:  # HTCondor pops skipped keys: a key it doesn't generate
+        raise ScriptError(f"job-directives-skip: {exc.args[0]!r} is not a generated key") \
             from None
+    except (ValueError, OSError) as exc:
+        raise ScriptError(str(exc)) from None
 
 
 def render(profile: Profile) -> RenderedScript:

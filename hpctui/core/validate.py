@@ -171,8 +171,8 @@ def _check_lists(kind: str, s: dict) -> list[Problem]:
         from hpctui.core.jobscript import ScriptError, generated_header_lines
 
         try:
-            keys = {line.split(" = ", 1)[0] for line in generated_header_lines(
-                _without(s, kind))}
+            keys = {line.split(" = ", 1)[0]
+                    for line in generated_header_lines(Profile(kind, dict(s)))}
         except ScriptError:
             keys = None
         for entry in skip:
@@ -184,10 +184,6 @@ def _check_lists(kind: str, s: dict) -> list[Problem]:
     if opts is not None and not isinstance(opts, dict):
         out.append(_p("scheduler-options", opts, "must be a mapping"))
     return out
-
-
-def _without(s: dict, kind: str) -> Profile:
-    return Profile(kind, dict(s))
 
 
 def _check_interfaces(s: dict, interfaces: Iterable[str] | None) -> list[Problem]:
