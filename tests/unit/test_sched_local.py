@@ -54,3 +54,18 @@ def test_log_paths(tmp_path):
         tmp_path / "dask-worker-77.err", tmp_path / "dask-worker-77.out"]
     from hpctui.core.localjob import default_log_directory
     assert local.log_paths("77", "w", None, "/unused")[1] == Path(default_log_directory()) / "w-77.out"
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "local"
+
+
+def test_captured_running_stopped_zombie():
+    rows = local.parse_status((FIXTURES / "ps_running_stopped_zombie.txt").read_text())
+    assert [r.state for r in rows] == [JobState.RUNNING, JobState.PENDING, JobState.DONE]
+    assert [r.raw_state for r in rows] == ["S", "T", "Z"]
+
+
+def test_captured_all_gone():
+    code = int((FIXTURES / "ps_all_gone.exit_code").read_text())
+    out = (FIXTURES / "ps_all_gone.txt").read_text()
+    assert local.means_no_jobs(code, out, "") and local.parse_status(out) == []
