@@ -2,7 +2,8 @@
 
 1. The probe job runs on the compute node, finds the host's ib0 reachable and the default-route
    address silent (the testbed's firewall drops it), and recommends `interface: ib0`; with that
-   setting, a real dask-jobqueue worker connects.
+   setting, the scheduler advertises the host's ib0 address and a real dask-jobqueue worker
+   connects.
 2. Locked down: a firewall rule of this test's own drops what the compute node sends to the probe's
    listeners, so no login address answers; the verdict is "locked down", and it can only have
    come back through the shared-file channel.
@@ -19,8 +20,10 @@ import dask
 import pytest
 
 from hpctui.core.kinds import KINDS
+from hpctui.core.netfacts import login_interfaces
 from hpctui.core.probe_run import run_probe
 from hpctui.core.probe_verdict import LOCKED_DOWN, REACHABLE
+from hpctui.core.scheduler_address import describe_running_scheduler
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(240)]
 
@@ -76,6 +79,10 @@ def test_probe_finds_ib0_and_not_the_default_address_then_workers_connect(testbe
             scheduler_options={"dashboard_address": "127.0.0.1:0"},
             worker_extra_args=["--dashboard-address", "127.0.0.1:0"],
         ) as cluster, Client(cluster) as client:
+            facts = describe_running_scheduler(cluster, settings, login_interfaces())
+            assert facts.advertised_host == testbed.host_ib0 and facts.advertised_interface == "ib0"
+            assert (facts.source.key, facts.source.value) == ("interface", "ib0")
+            assert not facts.listens_on_all_interfaces and facts.warnings == ()
             cluster.scale(1)
             client.wait_for_workers(1, timeout=90)
             assert client.submit(lambda x: x * 2, 21).result(timeout=30) == 42
