@@ -279,3 +279,37 @@ def test_bad_arguments():
         QueuePoller("nope", list, print, print)
     with pytest.raises(ValueError, match="timeout must be > 0 seconds, got -1"):
         QueuePoller("slurm", list, print, print, timeout=-1)
+
+
+@pytest.mark.testbed
+def test_real_squeue_through_the_poller(testbed, tmp_path):
+    """A real SLURM job: seen PENDING (held), RUNNING after release, CANCELLED after scancel,
+    each within a few seconds of a poke, with the real squeue command and parser."""
+    sub = subprocess.run(
+        ["sbatch", "--parsable", "--hold", "-J", "hpctui-poller-test", "-p", testbed.partition,
+         f"--output={tmp_path}/slurm-%j.out", "--wrap", "sleep 120"],
+        capture_output=True, text=True, timeout=30, check=True)
+    job_id = sub.stdout.strip().split(";")[0]
+    rec = Recorder()
+    poller = QueuePoller("slurm", lambda: [job_id], rec.on_rows, rec.on_error,
+                         policy=PollPolicy(fast=0.5, slow=2, poke_delay=0.2))
+    poller.start()
+    try:
+        def seen(state):
+            return lambda: rec.rows and rec.rows[-1].rows[0].state is state
+
+        rec.wait(seen(P), timeout=15)
+        assert rec.rows[-1].rows[0].reason == "JobHeldUser"
+        subprocess.run(["scontrol", "release", job_id], check=True, timeout=30)
+        poller.poke()
+        rec.wait(seen(R), timeout=30)
+        assert rec.rows[-1].rows[0].nodes == testbed.node
+        subprocess.run(["scancel", job_id], check=True, timeout=30)
+        poller.poke()
+        rec.wait(seen(JobState.CANCELLED), timeout=30)
+        time.sleep(1.5)
+        assert poller.next_delay is None  # the only job ended: polling paused
+        assert rec.errors == []
+    finally:
+        poller.stop()
+        subprocess.run(["scancel", job_id], timeout=30)
