@@ -164,7 +164,7 @@ class Workspace:
         """Where the value of `key` comes from today: a file, an environment variable, or
         "default"; keys edited since the last write say so."""
         source = self.loaded.provenance.get(key, Source("default"))
-        text = str(source)
+        text = tilde(str(source))
         if self.pending.get(key) != self.written.get(key):
             text = f"edited (was: {text})"
         return text
@@ -173,8 +173,14 @@ class Workspace:
         """"renamed from job-extra (file), will be migrated" for a key set by an old name."""
         for renamed in self.loaded.renamed:
             if renamed.new == key:
-                return renamed.message
+                return tilde(renamed.message)
         return None
+
+    def notes(self) -> list[str]:
+        """Renamed keys, unknown keys and unreadable files, one sentence each."""
+        found = [r.message for r in self.loaded.renamed] + list(self.loaded.unknown_keys)
+        found += [e.message for e in self.loaded.errors]
+        return [tilde(n) for n in found]
 
     # -- edits ------------------------------------------------------------------------
 
@@ -361,6 +367,12 @@ class Workspace:
     def mark_applied(self, profile: Profile | None = None) -> None:
         """The cluster now runs `profile` (default: the pending one): the script diff's base."""
         self.applied = profile or self.pending
+
+
+def tilde(text: str) -> str:
+    """Paths under the home folder written as `~/...` (shorter, and the same for everyone)."""
+    home = os.path.expanduser("~").rstrip("/")
+    return text.replace(home + "/", "~/") if home and home != "/" else text
 
 
 def changed_keys(before: Profile, after: Profile) -> list[str]:

@@ -51,6 +51,7 @@ class JobScriptPane(Pane):
     JobScriptPane > #script-prologue { display: none; height: 6; }
     JobScriptPane.-input > #script-input { display: block; }
     JobScriptPane.-prologue > #script-prologue { display: block; }
+    JobScriptPane > #script-preview-title { height: 1; text-style: bold; }
     JobScriptPane > #script-preview { height: 1fr; }
     JobScriptPane > #script-problems { height: auto; max-height: 6; }
     JobScriptPane > #script-message { height: 1; color: $text-muted; }
@@ -80,6 +81,8 @@ class JobScriptPane(Pane):
         # Cursor at the end, nothing selected: editing a directive is usually a small change.
         yield Input(id="script-input", select_on_focus=False)
         yield TextArea(id="script-prologue", soft_wrap=False)
+        yield Static("Script to submit (+ new, - gone, since last applied)",
+                     id="script-preview-title")
         with VerticalScroll(id="script-preview"):
             yield Static(id="script-preview-text")
         yield Static(id="script-problems")

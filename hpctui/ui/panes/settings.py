@@ -38,6 +38,17 @@ def settings_keys(kind: str) -> list[str]:
     return keys
 
 
+KEY_WIDTH = 24
+VALUE_WIDTH = 22
+
+
+def fit(text: str, width: int, keep_tail: bool = False) -> str:
+    """`text` cut to `width` cells with an ellipsis; the tail kept for dotted key names."""
+    if len(text) <= width:
+        return text
+    return "…" + text[-(width - 1):] if keep_tail else text[:width - 1] + "…"
+
+
 def _marker(problems: list[Problem], edited: bool) -> str:
     if any(p.severity == "error" for p in problems):
         return "✗"
@@ -74,8 +85,8 @@ class SettingsPane(Pane):
         table.add_column(" ", key="mark", width=1)
         # Fixed widths so "set by" stays on screen at 80 columns; the line under the
         # table shows the highlighted row in full.
-        table.add_column("key", key="key", width=24)
-        table.add_column("value", key="value", width=22)
+        table.add_column("key", key="key", width=KEY_WIDTH)
+        table.add_column("value", key="value", width=VALUE_WIDTH)
         table.add_column("set by", key="source")
         yield table
         yield Input(id="settings-input", select_on_focus=False)
@@ -108,14 +119,13 @@ class SettingsPane(Pane):
             source = ws.provenance(key)
             if ws.renamed_notice(key):
                 source += " (old name: migrates on write)"
-            table.add_row(_marker(problems.get(key, []), edited), key,
-                          format_value(ws.pending.get(key)), source, key=key)
+            table.add_row(_marker(problems.get(key, []), edited),
+                          fit(key, KEY_WIDTH, keep_tail=True),
+                          fit(format_value(ws.pending.get(key)), VALUE_WIDTH), source, key=key)
         if row is not None and 0 <= row < len(self._keys):
             table.move_cursor(row=row, animate=False)
         self._show_detail()
-        notes = [r.message for r in ws.loaded.renamed]
-        notes += ws.loaded.unknown_keys
-        notes += [e.message for e in ws.loaded.errors]
+        notes = ws.notes()
         self.query_one("#settings-notes", Static).update(
             Content("\n").join(Content.styled("! " + n, "") for n in notes))
 
