@@ -252,7 +252,7 @@ class QueuePoller:
             if active:
                 delay = self._query(job_ids, active)
             else:
-                delay = self.policy.next_delay(job_ids, self._rows, (), self._clock())
+                delay = self._next_delay(job_ids, ())
             self.next_delay = delay
 
     def _query(self, job_ids: list[str], active: list[str]) -> float | None:
@@ -270,7 +270,8 @@ class QueuePoller:
             except ParseError as e:
                 return self._failed(f"{result.program} output not understood: {e}", result)
             merged = merge_rows(self._rows, parsed, active)
-            self._rows.update({r.job_id: r for r in merged})
+            # Swapped, not updated in place, so `rows` can copy it from any thread.
+            self._rows = {**self._rows, **{r.job_id: r for r in merged}}
             self._failures = 0
             rows = tuple(self._rows[j] for j in job_ids if j in self._rows)
             self._call(self._on_rows, QueueRefreshed(self.kind, rows, tuple(active), result.duration,
@@ -280,8 +281,13 @@ class QueuePoller:
             except Exception:
                 log.exception("connected_fn failed; treating no job as connected")
                 connected = set()
-            return self.policy.next_delay(job_ids, self._rows, connected, self._clock())
+            return self._next_delay(job_ids, connected)
         return self._failed(result.describe(), result)
+
+    def _next_delay(self, job_ids: list[str], connected: Collection[str]) -> float | None:
+        # Under the lock: poke() may set the policy's flag from another thread meanwhile.
+        with self._wake:
+            return self.policy.next_delay(job_ids, self._rows, connected, self._clock())
 
     def _failed(self, message: str, result: CommandResult | None) -> float:
         self._failures += 1
