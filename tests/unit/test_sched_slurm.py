@@ -160,3 +160,9 @@ def test_real_squeue_from_pending_to_gone(testbed, tmp_path):
         assert row.state is JobState.CANCELLED
     finally:
         subprocess.run(["scancel", job_id], timeout=30)
+
+
+def test_pending_behind_others_is_priority_and_not_yet_scheduled_has_no_reason():
+    rows = slurm.parse_status(_fixture("squeue_pending_priority.txt"))
+    assert [(r.state, r.reason) for r in rows] == [
+        (JobState.PENDING, ""), (JobState.PENDING, "Priority"), (JobState.PENDING, "Priority")]
