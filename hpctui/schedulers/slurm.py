@@ -64,7 +64,7 @@ def parse_status(text: str) -> list[JobRow]:
             raise ParseError(f"squeue line has {len(fields)} fields, expected 7 ({FORMAT}): {line!r}")
         job_id, raw, reason, nodes, elapsed, limit = (f.strip() for f in fields[:6])
         name = fields[6]
-        # squeue may print "CANCELLED by 0" in some versions' %T; the first word is the state.
+        # Only the first word is the state: sacct-style text ("CANCELLED by 0") must still map.
         raw_word = raw.split()[0] if raw else ""
         rows.append(JobRow(
             job_id=job_id,
