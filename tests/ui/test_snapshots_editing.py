@@ -45,12 +45,21 @@ HEADER = ["#SBATCH -J dask-worker", "#SBATCH -p debug", "#SBATCH -n 1",
 
 @pytest.fixture
 def workspace(tmp_path, monkeypatch):
+    import dask.config
+
     monkeypatch.setenv("HOME", str(tmp_path))
+    import dask_jobqueue  # noqa: F401  (its first import writes ~/.config/dask/jobqueue.yaml)
+
+    # dask-jobqueue falls back on the process-wide config for keys it isn't given (old key
+    # names included): make that the same empty config whatever ran before.
+    dask.config.refresh()
     folder = tmp_path / ".config" / "dask"
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "hpctui.yaml").write_text(CONFIG)
-    return Workspace.from_config("slurm", folder / "hpctui.yaml", paths=[], environ={},
-                                 interfaces=["lo", "ib0"])
+    yield Workspace.from_config("slurm", folder / "hpctui.yaml", paths=[], environ={},
+                                interfaces=["lo", "ib0"])
+    monkeypatch.undo()
+    dask.config.refresh()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
