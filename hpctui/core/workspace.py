@@ -305,6 +305,8 @@ class Workspace:
         """
         profile = profile or self.pending
         path = self.target.path
+        if profile == self.written and not self._migrations_pending():
+            return WriteOutcome(True, path, f"{path} already holds these settings", profile)
         try:
             result = write_profile(path, self.written, profile, self.loaded)
         except ConfigChangedOnDisk as exc:
@@ -319,6 +321,12 @@ class Workspace:
         if result.backup:
             message += f"; previous version in {result.backup.name}"
         return WriteOutcome(True, path, message, profile, result)
+
+    def _migrations_pending(self) -> bool:
+        # Old key names in the target file are migrated by the next write, even without edits.
+        real = os.path.realpath(self.target.path)
+        return any(r.source.origin == "file" and os.path.realpath(r.source.where) == real
+                   for r in self.loaded.renamed)
 
     def _after_write(self, path: Path) -> None:
         # The file now holds what we wrote: remember its new hash so the next write can
@@ -363,6 +371,13 @@ class Workspace:
             if pending != loaded.profile:
                 self._history.profiles.append(pending)
                 self._history.cursor = 1
+
+    def header_texts(self, profile: Profile | None = None) -> list[str]:
+        """The directive lines `profile` (default: pending) submits, for the rejection view."""
+        try:
+            return render(profile or self.pending).header_lines
+        except ScriptError:
+            return []
 
     def mark_applied(self, profile: Profile | None = None) -> None:
         """The cluster now runs `profile` (default: the pending one): the script diff's base."""

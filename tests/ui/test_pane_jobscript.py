@@ -126,3 +126,34 @@ async def test_select_header_line_for_the_rejection_view(tmp_path):
         assert not pane.select_header_line("#SBATCH --nope")
         await pilot.press("x")
         assert "#SBATCH --mem=8G" not in ws.preview().script
+
+
+async def test_auto_apply_toggle(tmp_path):
+    ws = make_workspace(tmp_path)
+    app = PaneApp(JobScriptPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one("#script-header", OptionList).focus()
+        await pilot.press("t")
+        assert ws.auto_apply is True
+        assert "auto-apply on" in str(app.query_one("#script-message", Static).render())
+        await pilot.press("t")
+        assert ws.auto_apply is False and app.edits == []
+
+
+async def test_refresh_after_an_edit_is_fast_enough_to_run_inline(tmp_path):
+    import time
+
+    ws = make_workspace(tmp_path)
+    app = PaneApp(JobScriptPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(JobScriptPane)
+        times = []
+        for i in range(30):
+            ws.set_key("cores", 1 + i % 4)
+            start = time.perf_counter()
+            pane.refresh_view()
+            times.append(time.perf_counter() - start)
+        times.sort()
+        print(f"job script pane refresh: median {times[15] * 1000:.1f} ms, "
+              f"max {times[-1] * 1000:.1f} ms")
+        assert times[15] < 0.05  # well under a frame at 20 fps on a shared 2-core machine

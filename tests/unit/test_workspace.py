@@ -186,3 +186,27 @@ def test_preview_is_fast_enough_for_the_message_pump(ws):
     per_edit = (time.perf_counter() - start) / 50
     print(f"edit + preview: {per_edit * 1000:.2f} ms")
     assert per_edit < 0.05
+
+
+def test_write_without_changes_touches_nothing(tmp_path):
+    path = tmp_path / "plain.yaml"
+    path.write_text("jobqueue:\n  slurm:\n    cores: 2\n    memory: 2GB\n")
+    ws = Workspace.from_config("slurm", path, paths=[], environ={}, interfaces=["lo"])
+    outcome = ws.write()
+    assert outcome.ok and "already holds" in outcome.message and outcome.result is None
+    assert not (tmp_path / "plain.yaml.bak").exists()
+
+
+def test_old_key_names_alone_are_migrated_by_a_write(ws, config):
+    outcome = ws.write()
+    assert outcome.ok and outcome.result is not None
+    assert "job-extra-directives" in config.read_text() and "job-extra:" not in config.read_text()
+    assert ws.write().message.endswith("already holds these settings")
+
+
+def test_header_texts_are_what_is_submitted(ws):
+    ws.skip_line("#SBATCH -t 01:00:00")
+    assert ws.header_texts() == ["#SBATCH -J dask-worker", "#SBATCH -n 1",
+                                 "#SBATCH --cpus-per-task=4", "#SBATCH --mem=8G",
+                                 "#SBATCH --exclusive"]
+    assert "#SBATCH -t 01:00:00" in ws.header_texts(ws.applied)

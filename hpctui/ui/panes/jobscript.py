@@ -2,7 +2,7 @@
 
 The header lines are a list: `x` skips (or un-skips) the highlighted line, `a` adds a
 directive, `e` edits and `d` removes an added one, `p` edits the prologue, `u`/`ctrl+r`
-undo and redo. Below the list, the whole pending script, each line marked against the
+undo and redo, `t` turns "apply automatically" on and off. Below the list, the whole pending script, each line marked against the
 script last applied ("+" new, "-" gone), then the validation problems naming their key.
 All state lives in the app's `Workspace`; this pane renders it and posts `ProfileEdited`
 after each edit. Rendering is done inline: an edit plus a preview takes well under a
@@ -64,6 +64,7 @@ class JobScriptPane(Pane):
         Binding("p", "edit_prologue", "Prologue"),
         Binding("u", "undo", "Undo"),
         Binding("ctrl+r", "redo", "Redo"),
+        Binding("t", "toggle_auto_apply", "Auto-apply on/off"),
         Binding("ctrl+s", "save_prologue", "Save prologue", show=False),
         Binding("escape", "cancel_edit", "Cancel", show=False),
     ]
@@ -121,9 +122,10 @@ class JobScriptPane(Pane):
                 for p in problems]
         self.query_one("#script-problems", Static).update(Content("\n").join(rows))
         status = "pending change (not applied)" if ws.has_pending_change else "as applied"
+        auto = "auto-apply on" if ws.auto_apply else "auto-apply off"
         message = ws.last_message or "x skip/un-skip  a add  e edit  d remove  p prologue  u undo"
         self.query_one("#script-message", Static).update(
-            Content.styled(f"[{status}] {message}", ""))
+            Content.styled(f"[{status}; {auto}] {message}", ""))
 
     @property
     def highlighted_line(self) -> HeaderLine | None:
@@ -186,6 +188,14 @@ class JobScriptPane(Pane):
         line = self.highlighted_line
         if line is not None and line.extra_index is not None:
             self._done(self.workspace.remove_directive(line.extra_index))
+
+    def action_toggle_auto_apply(self) -> None:
+        """Apply every edit without the confirmation screen (the app reads the flag)."""
+        self.workspace.auto_apply = not self.workspace.auto_apply
+        self.workspace.last_message = ("edits are applied without asking" if
+                                       self.workspace.auto_apply else
+                                       "each apply asks for confirmation")
+        self.refresh_view()
 
     def action_undo(self) -> None:
         self._done(self.workspace.undo())
