@@ -1,0 +1,50 @@
+"""`diagnose(signals)`: every rule over the signals, findings deduplicated and ordered by confidence.
+
+Rules are plain functions `Signals -> list[Finding]` grouped by module; a rule that raises is a
+bug in hpctui, not in the user's setup, so it is reported as such instead of hiding other findings.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from hpctui.core.diagnosis import environment, network, resources, startup, submission
+from hpctui.core.diagnosis.finding import Finding
+from hpctui.core.diagnosis.signals import Signals
+
+Rule = Callable[[Signals], list[Finding]]
+
+ALL_RULES: tuple[Rule, ...] = (network.RULES + submission.RULES + resources.RULES
+                               + environment.RULES + startup.RULES)
+
+
+class RuleError(RuntimeError):
+    """A rule crashed: the message names it."""
+
+
+def _key(f: Finding) -> tuple:
+    # Two findings are the same when the same rule proposes the same change.
+    # repr, not hash: fix values may be lists and dicts (scheduler-options, worker-extra-args).
+    return (f.rule_id, repr(f.fix))
+
+
+def diagnose(signals: Signals, rules: tuple[Rule, ...] = ALL_RULES) -> list[Finding]:
+    """Findings for `signals`, most confident first; duplicates merged (evidence joined)."""
+    merged: dict[tuple, Finding] = {}
+    for rule in rules:
+        try:
+            found = rule(signals)
+        except Exception as exc:  # noqa: BLE001 - re-raised with the rule's name
+            raise RuleError(f"diagnosis rule {rule.__module__}.{rule.__name__} failed: "
+                            f"{type(exc).__name__}: {exc}") from exc
+        for f in found:
+            key = _key(f)
+            if key in merged:
+                old = merged[key]
+                evidence = old.evidence + tuple(e for e in f.evidence if e not in old.evidence)
+                best = f if f.confidence > old.confidence else old
+                merged[key] = Finding(best.rule_id, best.mode, best.title, best.explanation,
+                                      evidence, best.confidence, best.fix)
+            else:
+                merged[key] = f
+    return sorted(merged.values(), key=lambda f: (-f.confidence, f.mode, f.rule_id))

@@ -1,0 +1,91 @@
+"""The input of diagnosis: `Signals`, every fact hpctui has gathered, all optional.
+
+Rules read whatever is there: a submission failure alone is enough for the rejection rules,
+worker logs alone for the network and start-up rules. The session, the probe, the sampler and
+`hpctui doctor` fill it in; tests build it from captured text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hpctui.core.netfacts import InterfaceFacts
+from hpctui.core.probe_verdict import ProbeResult
+from hpctui.core.profile import Profile
+from hpctui.core.rejection import SubmitRejection
+from hpctui.schedulers.base import JobRow
+
+
+@dataclass(frozen=True)
+class WorkerLog:
+    """Lines of one worker's log (its .err/.out, or the batch system's slurm-<id>.out)."""
+
+    source: str  # the file name, or "job 17" when there is no file
+    lines: tuple[str, ...]
+    job_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkerEvent:
+    """A worker joining or leaving the scheduler."""
+
+    what: str  # "joined" or "left"
+    worker: str  # name or address
+    reason: str = ""  # distributed's close reason ("scheduler-close", "worker-close", ...)
+    job_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StackSample:
+    """Where a worker process's main thread was found, repeatedly, by the sampler."""
+
+    source: str  # "job 17 (cn01)"
+    frames: tuple[str, ...]  # innermost last, "file:function:line" or any text with the file
+    seconds: float = 0.0  # how long the process was seen there
+    job_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Versions:
+    """Package versions in one Python (the login node's or a worker's)."""
+
+    where: str  # "login node", "job 17"
+    python: str | None = None
+    dask: str | None = None
+    distributed: str | None = None
+    dask_jobqueue: str | None = None
+
+    def key(self) -> tuple:
+        return (self.python, self.dask, self.distributed)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Everything hpctui knows about the current attempt; every field may be empty."""
+
+    profile: Profile | None = None
+    submit_failures: tuple[SubmitRejection, ...] = ()
+    # Errors raised in hpctui's own process (dask-jobqueue's ValueErrors, a missing command).
+    errors: tuple[str, ...] = ()
+    queue: tuple[JobRow, ...] = ()
+    worker_logs: tuple[WorkerLog, ...] = ()
+    worker_events: tuple[WorkerEvent, ...] = ()
+    # Lines logged in hpctui's process by the scheduler (dashboard port, TLS refusals).
+    scheduler_log: tuple[str, ...] = ()
+    scheduler_address: str | None = None  # "tcp://192.0.2.2:41735"
+    workers_connected: int | None = None
+    jobs_submitted: int = 0
+    jobs_cancelled_unstarted: int = 0  # cancelled before any worker of theirs connected
+    adaptive: bool = False
+    probe: ProbeResult | None = None
+    stacks: tuple[StackSample, ...] = ()
+    login_versions: Versions | None = None
+    worker_versions: tuple[Versions, ...] = ()
+    login_python: str | None = None  # sys.executable of hpctui's process
+    login_interfaces: tuple[InterfaceFacts, ...] = ()
+    partitions: tuple[str, ...] = ()  # queues/partitions the batch system lists; default first
+    lsf_unit_for_limits: str | None = None  # LSF_UNIT_FOR_LIMITS from lsf.conf, when read
+
+    @property
+    def kind(self) -> str | None:
+        return self.profile.kind if self.profile else None

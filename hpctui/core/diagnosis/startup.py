@@ -1,0 +1,142 @@
+"""Rules for worker start-up and lifetime (failure modes 14-18): slow scratch directories, NFS file
+locks, the scheduler going away, jobs pending while nothing says so, adaptive submit/cancel loops.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hpctui.core.diagnosis.finding import SET, Evidence, Finding, Fix, PatchOp
+from hpctui.core.diagnosis.search import grep_workers, rx
+from hpctui.core.diagnosis.signals import Signals
+from hpctui.schedulers.base import JobState, parse_duration
+
+_SLOW_SCRATCH = rx(r"Creating scratch directories is taking a surprisingly long time")
+_LOCKS = rx(r"No locks available", r"Could not acquire workspace lock", r"\bENOLCK\b", r"Errno 37\b")
+_LOCK_FRAME = re.compile(r"locket|diskutils\.py|_global_lock|lock_file", re.I)
+_SCHEDULER_GONE = rx(r"worker-handle-scheduler-connection-broken", r"worker-heartbeat-missing",
+                     r"Scheduler was unaware of this worker", r"Connection to scheduler broken",
+                     r"Timed out waiting for scheduler", r"scheduler (?:is )?unreachable")
+_START_TIMEOUT = rx(r"failure-to-start-<class '(?:asyncio\.exceptions\.|builtins\.)?TimeoutError'>",
+                    r"nanny-instantiate-timeout")
+_DRAINED = re.compile(r"ReqNodeNotAvail|PartitionDown|PartitionInactive|PartitionNodeLimit|"
+                      r"NodeDown|UnavailableNodes", re.I)
+_HELD = re.compile(r"Held|JobHeld|\bhold\b", re.I)
+_LIMIT = re.compile(r"QOSMax|AssocMax|MaxSubmit|JobLimit", re.I)
+
+
+def slow_scratch(s: Signals) -> list[Finding]:
+    """Mode 14: the workers' local directory is on a slow (network) file system."""
+    evidence = grep_workers(s, _SLOW_SCRATCH)
+    if not evidence:
+        return []
+    return [Finding(
+        "slow-local-directory", 14, "Worker scratch space is on a slow network file system",
+        "Each worker creates its scratch directory under `local-directory`; on a network file "
+        "system that takes seconds per worker, minutes for hundreds. The node's own disk "
+        "($TMPDIR, set by most batch systems) is fast.",
+        tuple(evidence), 0.9, Fix((PatchOp(SET, "local-directory", "$TMPDIR"),)))]
+
+
+def file_locks(s: Signals) -> list[Finding]:
+    """Mode 15: start-up stuck in file locking (locket) on NFS."""
+    evidence = grep_workers(s, _LOCKS)
+    stuck = [st for st in s.stacks if any(_LOCK_FRAME.search(f) for f in st.frames)]
+    for st in stuck[:3]:
+        frames = [f for f in st.frames if _LOCK_FRAME.search(f)]
+        evidence.append(Evidence(f"stack {st.source}",
+                                 f"{frames[-1]} (seen for {st.seconds:.0f} s)"))
+    if not evidence:
+        return []
+    confidence = 0.9 if grep_workers(s, _LOCKS) or any(st.seconds >= 5 for st in stuck) else 0.6
+    return [Finding(
+        "nfs-file-locks", 15, "Worker start-up is stuck on file locks",
+        "distributed locks each worker's scratch directory with file locks (locket); on many "
+        "NFS mounts those are slow, fail (No locks available) or hang. Turning file locking "
+        "off avoids them; a node-local `local-directory` avoids NFS altogether.",
+        tuple(evidence), confidence,
+        Fix((PatchOp(SET, "distributed.worker.use-file-locking", False),)))]
+
+
+def scheduler_gone(s: Signals) -> list[Finding]:
+    """Mode 16: workers lost their scheduler (login-node limits, a dead client)."""
+    evidence = grep_workers(s, _SCHEDULER_GONE)
+    evidence += [Evidence(f"worker {e.worker}", f"left: {e.reason}") for e in s.worker_events
+                 if e.what == "left" and _SCHEDULER_GONE.search(e.reason)][:3]
+    if not evidence:
+        return []
+    return [Finding(
+        "scheduler-gone", 16, "The workers lost their scheduler",
+        "The workers were connected, then the scheduler went away: the process running it was "
+        "killed (login nodes often limit CPU time or memory per user) or the SSH session "
+        "ended. The workers exit after `death-timeout`; jobs of a killed client may stay in "
+        "the queue.",
+        tuple(evidence), 0.8,
+        Fix((), "keep the scheduler alive: run hpctui inside tmux or screen, or from an "
+                "interactive compute node; cancel leftover jobs (`scancel --name=<job name>`)"))]
+
+
+def _reason_action(s: Signals, reason: str) -> tuple[str, tuple[PatchOp, ...]]:
+    if _DRAINED.search(reason):
+        queue = s.profile.get("queue") if s.profile else None
+        others = [p.rstrip("*") for p in s.partitions if p.rstrip("*") != queue]
+        if others:
+            return (f"the nodes of this partition are unavailable; try {others[0]}",
+                    (PatchOp(SET, "queue", others[0]),))
+        return ("the nodes of this partition are down or drained: pick another `queue` "
+                "(`sinfo` shows node states)", ())
+    if _HELD.search(reason):
+        return "the job is held: release it (`scontrol release <id>`, `qrls <id>`)", ()
+    return ("the jobs wait for free nodes; they start when the batch system has room "
+            "(smaller `cores`, `memory` and `walltime` start sooner)", ())
+
+
+def jobs_pending(s: Signals) -> list[Finding]:
+    """Mode 17: no workers because the jobs have not started (dask-jobqueue cannot tell)."""
+    pending = [r for r in s.queue if r.state == JobState.PENDING and not _LIMIT.search(r.reason)]
+    findings = []
+    if pending and not s.workers_connected:
+        reason = pending[0].reason or "no reason given"
+        action, ops = _reason_action(s, reason)
+        findings.append(Finding(
+            "jobs-pending", 17, f"No workers yet: {len(pending)} job(s) still pending ({reason})",
+            "dask-jobqueue counts workers as launched once jobs are submitted; the queue says "
+            "they have not started, so no worker can connect yet.",
+            tuple(Evidence(f"queue job {r.job_id}", f"{r.raw_state} {r.reason}".strip())
+                  for r in pending[:3]),
+            0.7 if _DRAINED.search(reason) or _HELD.search(reason) else 0.5,
+            Fix(ops, None if ops else action)))
+    timeouts = grep_workers(s, _START_TIMEOUT)
+    if timeouts:
+        current = s.profile.get("death-timeout") if s.profile else None
+        seconds = parse_duration(str(current)) if current is not None else None
+        proposed = max(120, int(2 * (seconds or 60)))
+        findings.append(Finding(
+            "worker-start-timeout", 17, "Worker processes took longer to start than death-timeout",
+            "The nanny started, but its worker process did not come up within `death-timeout` "
+            "(slow imports from a network file system, a busy node), so the nanny gave up.",
+            tuple(timeouts), 0.7, Fix((PatchOp(SET, "death-timeout", proposed),))))
+    return findings
+
+
+def submit_cancel_loop(s: Signals) -> list[Finding]:
+    """Mode 18: adaptive scaling submits and cancels jobs in a loop."""
+    if s.jobs_cancelled_unstarted < 3:
+        return []
+    processes = (s.profile.get("processes") if s.profile else None) or 1
+    evidence = [Evidence("session", f"{s.jobs_submitted} jobs submitted, "
+                                    f"{s.jobs_cancelled_unstarted} cancelled before a worker "
+                                    f"connected")]
+    if s.profile is not None:
+        evidence.append(Evidence("profile", f"processes: {processes}; adaptive: {s.adaptive}"))
+    return [Finding(
+        "submit-cancel-loop", 18, "Jobs are submitted and cancelled in a loop",
+        "Adaptive scaling counts workers, but each job brings `processes` workers; with "
+        "bounds that are not multiples of it (or jobs slower to start than adapt's interval) "
+        "it cancels pending jobs it just asked for, again and again.",
+        tuple(evidence), 0.8 if s.adaptive and processes > 1 else 0.6,
+        Fix((), "give adapt its bounds in jobs (`cluster.adapt(minimum_jobs=..., "
+                "maximum_jobs=...)`) and a longer `wait_count`, or use `processes: 1`"))]
+
+
+RULES = (slow_scratch, file_locks, scheduler_gone, jobs_pending, submit_cancel_loop)
