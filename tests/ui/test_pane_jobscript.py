@@ -128,16 +128,20 @@ async def test_select_header_line_for_the_rejection_view(tmp_path):
         assert "#SBATCH --mem=8G" not in ws.preview().script
 
 
-async def test_auto_apply_toggle(tmp_path):
+async def test_status_line_says_pending_and_auto_apply(tmp_path):
     ws = make_workspace(tmp_path)
     app = PaneApp(JobScriptPane, ws)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.query_one("#script-header", OptionList).focus()
-        await pilot.press("t")
-        assert ws.auto_apply is True
-        assert "auto-apply on" in str(app.query_one("#script-message", Static).render())
-        await pilot.press("t")
-        assert ws.auto_apply is False and app.edits == []
+        pane = app.query_one(JobScriptPane)
+        message = app.query_one("#script-message", Static)
+        assert str(message.render()).startswith("[as applied; auto-apply off]")
+        ws.auto_apply = True
+        ws.set_key("queue", "long")
+        pane.refresh_view()
+        assert str(message.render()).startswith("[pending change (not applied); auto-apply on]")
+        ws.mark_applied()
+        pane.refresh_view()
+        assert str(message.render()).startswith("[as applied; auto-apply on]")
 
 
 async def test_refresh_after_an_edit_is_fast_enough_to_run_inline(tmp_path):

@@ -2,7 +2,8 @@
 
 The header lines are a list: `x` skips (or un-skips) the highlighted line, `a` adds a
 directive, `e` edits and `d` removes an added one, `p` edits the prologue, `u`/`ctrl+r`
-undo and redo, `t` turns "apply automatically" on and off. Below the list, the whole pending script, each line marked against the
+undo and redo. The status line says whether the change is applied yet and whether the
+app applies edits automatically (the app's toggle; call `refresh_view` after it). Below the list, the whole pending script, each line marked against the
 script last applied ("+" new, "-" gone), then the validation problems naming their key.
 All state lives in the app's `Workspace`; this pane renders it and posts `ProfileEdited`
 after each edit. Rendering is done inline: an edit plus a preview takes well under a
@@ -64,7 +65,6 @@ class JobScriptPane(Pane):
         Binding("p", "edit_prologue", "Prologue"),
         Binding("u", "undo", "Undo"),
         Binding("ctrl+r", "redo", "Redo"),
-        Binding("t", "toggle_auto_apply", "Auto-apply on/off"),
         Binding("ctrl+s", "save_prologue", "Save prologue", show=False),
         Binding("escape", "cancel_edit", "Cancel", show=False),
     ]
@@ -188,14 +188,6 @@ class JobScriptPane(Pane):
         line = self.highlighted_line
         if line is not None and line.extra_index is not None:
             self._done(self.workspace.remove_directive(line.extra_index))
-
-    def action_toggle_auto_apply(self) -> None:
-        """Apply every edit without the confirmation screen (the app reads the flag)."""
-        self.workspace.auto_apply = not self.workspace.auto_apply
-        self.workspace.last_message = ("edits are applied without asking" if
-                                       self.workspace.auto_apply else
-                                       "each apply asks for confirmation")
-        self.refresh_view()
 
     def action_undo(self) -> None:
         self._done(self.workspace.undo())
