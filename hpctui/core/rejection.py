@@ -108,16 +108,20 @@ def lines_mentioned(text: str, header_lines: list[str]) -> list[int]:
 
     An option written in the message (`-R`, `--mem`, `-nnodes`) selects the lines that carry
     exactly that option; a word naming a resource ("memory", "partition", "time limit")
-    selects the lines with any option that asks for it.
+    selects the lines with any option that asks for it; a resource name written as the line
+    has it (`h_vmem`, `request_memory`) selects that line.
     """
     wanted: set[str] = set(_OPTION_IN_TEXT.findall(text))
     for pattern, options in _CONCEPT_RES:
         if pattern.search(text):
             wanted.update(options)
+    # Resource names quoted in the message as they are ("h_vmem", Resource_List.walltime).
+    words = {w.lower() for w in re.findall(r"[A-Za-z_]\w{2,}", text)}
     hits = []
     for index, line in enumerate(header_lines):
         have = options_of(line)
-        if any(_option_matches(w, have) for w in wanted):
+        if any(_option_matches(w, have) for w in wanted) or any(
+                h.lower() in words for h in have if not h.startswith("-")):
             hits.append(index)
     return hits
 

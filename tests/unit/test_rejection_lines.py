@@ -106,3 +106,11 @@ def test_nothing_mentioned_gives_no_lines():
 def test_htcondor_keys():
     header = ["universe = vanilla", "request_memory = 8000", "request_cpus = 4"]
     assert options_of(header[1]) == {"request_memory"}
+
+
+def test_resource_names_as_written_in_the_message():
+    sge = ["#$ -N dask-worker", "#$ -q all.q", "#$ -l h_vmem=8G", "#$ -l h_rt=01:00:00"]
+    assert lines_mentioned('Unable to run job: unknown resource "h_vmem"', sge) == [2, 3]
+    assert lines_mentioned("denied: job requests unknown queue", sge) == [1]
+    condor = ["universe = vanilla", "request_memory = 8000", "request_cpus = 4"]
+    assert lines_mentioned("ERROR: request_cpus must be a positive integer", condor) == [2]
