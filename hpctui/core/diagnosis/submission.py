@@ -21,9 +21,11 @@ _LSF_EASY_MODE = rx(r"-n\)? is no longer supported", r"Resource strings?\s*\(-R\
 _MEM_PER_CPU = rx(r"Requesting memory by node is not supported", r"Use --mem-per-cpu",
                   r"--mem (?:is )?not (?:supported|allowed)")
 _PARTITION = re.compile(
-    r"invalid partition specified:?\s*'?([\w.-]+)?|invalid partition name|"
-    r"unknown queue(?: name)?:?\s*'?([\w.-]+)?|job requests unknown queue|"
-    r"queue\s+'?([\w.-]+)'?\s+does not exist|invalid queue|not a valid (?:queue|partition)", re.I)
+    r"invalid partition specified:?\s*[\"']?([\w.-]+)?|invalid partition name|"
+    r"(?:job requests )?unknown queue(?: name)?(?:(?::\s*|\s+)[\"']([\w.-]+)[\"']|:\s*([\w.-]+))?|"
+    r"queue\s+[\"']?([\w.-]+)[\"']?\s+does not exist|invalid queue|not a valid (?:queue|partition)|"
+    r"([\w.-]+): No such queue|No such queue",
+    re.I)
 _UNSATISFIABLE = rx(r"Memory specification can not be satisfied",
                     r"Requested node configuration is not available",
                     r"more (?:memory|processors|cpus) (?:than|requested)",
