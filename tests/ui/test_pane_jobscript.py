@@ -112,6 +112,11 @@ async def test_validation_errors_shown_naming_the_key(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         text = str(app.query_one("#script-problems", Static).render())
         assert "✗ walltime: 'one hour' is not a walltime slurm understands" in text
+        # ... and next to the header line it is about.
+        header = app.query_one("#script-header", OptionList)
+        index = _texts(app).index("#SBATCH -t one hour")
+        assert str(header.get_option_at_index(index).prompt).endswith("✗ walltime")
+        assert "✗" not in str(header.get_option_at_index(0).prompt)
 
 
 async def test_select_header_line_for_the_rejection_view(tmp_path):

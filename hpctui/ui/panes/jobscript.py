@@ -20,6 +20,8 @@ from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from hpctui.core.header_ops import OpResult
+from hpctui.core.rejection import lines_mentioned
+from hpctui.core.validate import Problem
 from hpctui.core.workspace import HeaderLine, Workspace
 from hpctui.ui.messages import ProfileEdited
 from hpctui.ui.panes.base import Pane
@@ -28,17 +30,37 @@ _MARKS = {"generated": "  ", "skipped": "✗ ", "added": "+ "}
 _DIFF_STYLE = {"+": "$text-success", "-": "$text-error", " ": ""}
 
 
-def header_prompt(line: HeaderLine, flagged: bool = False) -> Content:
-    """One header line as the list shows it: a marker, the text, and why it is so."""
+def header_prompt(line: HeaderLine, flagged: bool = False,
+                  problem_keys: tuple[str, ...] = ()) -> Content:
+    """One header line as the list shows it: a marker, the text, why it is so, and the keys
+    whose validation problems point at it ("✗ walltime")."""
     mark = "! " if flagged and line.state == "generated" else _MARKS[line.state]
+    problems = Content.styled(f"  ✗ {', '.join(problem_keys)}", "$text-error") \
+        if problem_keys else Content("")
     if line.state == "skipped":
         by = ", ".join(repr(s) for s in line.skipped_by)
         return Content.assemble((mark + line.text, "$text-muted strike"),
-                                (f"  skipped by {by}", "$text-muted"))
+                                (f"  skipped by {by}", "$text-muted"), problems)
     if line.state == "added":
         return Content.assemble((mark + line.text, "$text-success"),
-                                ("  added", "$text-muted"))
-    return Content.styled(mark + line.text, "$text-warning bold" if flagged else "")
+                                ("  added", "$text-muted"), problems)
+    return Content.assemble(Content.styled(mark + line.text,
+                                           "$text-warning bold" if flagged else ""), problems)
+
+
+def problem_keys_by_line(header: list[HeaderLine], problems: list[Problem]) -> dict[int, tuple]:
+    """For each header line, the keys of the errors whose message points at it (the same
+    loose matching the rejection view uses: "walltime" -> the `-t` line)."""
+    texts = [h.text for h in header]
+    found: dict[int, list[str]] = {}
+    for problem in problems:
+        if problem.severity != "error":
+            continue
+        for index in lines_mentioned(problem.message, texts):
+            found.setdefault(index, [])
+            if problem.key not in found[index]:
+                found[index].append(problem.key)
+    return {i: tuple(keys) for i, keys in found.items()}
 
 
 class JobScriptPane(Pane):
@@ -101,8 +123,10 @@ class JobScriptPane(Pane):
         header = self.query_one("#script-header", OptionList)
         previous = self.highlighted_line
         self._lines = list(preview.header)
-        header.set_options(Option(header_prompt(h, h.text in self._flagged))
-                           for h in self._lines)
+        problems = ws.problems()
+        pointed = problem_keys_by_line(self._lines, problems)
+        header.set_options(Option(header_prompt(h, h.text in self._flagged, pointed.get(i, ())))
+                           for i, h in enumerate(self._lines))
         if self._lines:
             texts = [h.text for h in self._lines]
             header.highlighted = texts.index(previous.text) \
@@ -116,7 +140,6 @@ class JobScriptPane(Pane):
                 Content.styled(f"{d.op} {d.text}", _DIFF_STYLE[d.op]) for d in marked)
         self.query_one("#script-preview-text", Static).update(body)
 
-        problems = ws.problems()
         rows = [Content.styled(("✗ " if p.severity == "error" else "! ") + p.message,
                                "$text-error" if p.severity == "error" else "$text-warning")
                 for p in problems]
