@@ -63,5 +63,8 @@ def cluster_class(name: str) -> type:
     """Import and return the dask-jobqueue cluster class for a kind (imports dask lazily)."""
     import importlib
 
+    from hpctui.core.djq import ensure_imported
+
+    ensure_imported()
     module_name, _, attr = get_kind(name).cluster_class.rpartition(".")
     return getattr(importlib.import_module(module_name), attr)

@@ -15,7 +15,11 @@ import os
 import signal
 import tempfile
 
-from dask_jobqueue.core import Job, JobQueueCluster
+from hpctui.core.djq import ensure_imported
+
+ensure_imported()  # dask-jobqueue's import fails outside the main thread otherwise
+
+from dask_jobqueue.core import Job, JobQueueCluster  # noqa: E402
 
 # Keeps a reference to each running job's process so asyncio can reap it when it exits.
 _PROCESSES: dict[str, asyncio.subprocess.Process] = {}

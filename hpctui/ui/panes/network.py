@@ -1,28 +1,40 @@
-"""The network pane: this login node's interfaces, which one carries the default route.
+"""The network pane: the login node's interfaces beside what a probe from a compute node saw.
 
-Interface facts are read in a worker thread (netifaces and psutil can be slow on nodes with
-many interfaces) and arrive as a message.
+`p` submits a probe job through the same batch system and profile (in a worker thread; the
+result arrives as a message) and fills the "from a compute node" column; Enter on an
+interface writes `interface` (and `scheduler-options.interface` when the compute node names
+it differently) through the normal preview -> write -> apply path. Below the table: where
+the dashboard is, and the `ssh -L` command and proxy URL that reach it from a laptop.
 """
 
 from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from hpctui.core.netfacts import InterfaceFacts, login_interfaces
+from hpctui.core.probe_verdict import LOCKED_DOWN, ProbeResult
+from hpctui.ui.messages import ApplyProfile, ProfileEdited
 from hpctui.ui.panes.base import Pane
 
 
 class NetworkPane(Pane):
-    """Interfaces with their facts; probe results join them in the same table."""
+    """Interfaces with their facts and probe results side by side."""
 
     PANE_ID = "network"
     PANE_TITLE = "Network"
+    BINDINGS = [
+        Binding("p", "probe", "Probe from a compute node"),
+        Binding("enter", "pick", "Use this interface"),
+        Binding("r", "reread", "Re-read interfaces", show=False),
+    ]
     DEFAULT_CSS = """
     NetworkPane > DataTable { height: 1fr; }
-    NetworkPane > #net-note { height: auto; color: $text-muted; }
+    NetworkPane > #net-verdict { height: auto; }
+    NetworkPane > #net-access { height: auto; color: $text-muted; }
     """
 
     class InterfacesRead(Message):
@@ -32,13 +44,31 @@ class NetworkPane(Pane):
             super().__init__()
             self.facts = facts
 
+    class ProbeFinished(Message):
+        """A probe job reported back (or could not)."""
+
+        def __init__(self, result: ProbeResult) -> None:
+            super().__init__()
+            self.result = result
+
+    def __init__(self, workspace=None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.facts: list[InterfaceFacts] = []
+        self.probe: ProbeResult | None = None
+        self.probing = False
+
     def compose(self) -> ComposeResult:
         table = DataTable(id="net-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("interface", "IPv4", "state", "speed", "MTU", "note")
+        table.add_columns("interface", "IPv4", "state", "speed", "MTU", "note", "from a compute node")
         yield table
-        yield Static("", id="net-note")
+        yield Static("p: probe which of these a compute node can reach", id="net-verdict")
+        yield Static("", id="net-access")
 
     def on_mount(self) -> None:
+        self._read_interfaces()
+
+    def action_reread(self) -> None:
         self._read_interfaces()
 
     @work(thread=True, exclusive=True, group="netfacts", exit_on_error=False)
@@ -46,9 +76,19 @@ class NetworkPane(Pane):
         self.post_message(self.InterfacesRead(login_interfaces()))
 
     def on_network_pane_interfaces_read(self, message: InterfacesRead) -> None:
+        self.facts = message.facts
+        self._redraw()
+
+    def _probe_cell(self, name: str) -> str:
+        if self.probe is None:
+            return "probing…" if self.probing else "-"
+        words = [t.words for t in self.probe.targets if t.login_interface == name]
+        return "; ".join(words) or "-"
+
+    def _redraw(self) -> None:
         table = self.query_one("#net-table", DataTable)
         table.clear()
-        for f in message.facts:
+        for f in self.facts:
             notes = []
             if f.is_default_route:
                 notes.append("default route")
@@ -56,6 +96,8 @@ class NetworkPane(Pane):
                 notes.append("loopback")
             if not f.ipv4:
                 notes.append("no IPv4")
+            if self.probe and self.probe.recommendation and self.probe.recommendation.interface == f.name:
+                notes.append("★ recommended")
             table.add_row(
                 f.name,
                 ", ".join(str(a) for a in f.ipv4) or "-",
@@ -63,8 +105,65 @@ class NetworkPane(Pane):
                 f"{f.speed_mbps} Mb/s" if f.speed_mbps else "-",
                 str(f.mtu or "-"),
                 ", ".join(notes),
+                self._probe_cell(f.name),
                 key=f.name,
             )
-        self.query_one("#net-note", Static).update(
-            "The scheduler must advertise an address the compute nodes can reach."
+
+    # -- probe --------------------------------------------------------------------------
+
+    def action_probe(self) -> None:
+        if self.workspace is None or self.probing:
+            return
+        self.probing = True
+        self.query_one("#net-verdict", Static).update(
+            "probing: a job runs on a compute node and tries each address of this node…"
         )
+        self._redraw()
+        profile = self.workspace.pending
+        self._run_probe(profile.kind, profile.cluster_kwargs())
+
+    @work(thread=True, exclusive=True, group="probe", exit_on_error=False)
+    def _run_probe(self, kind: str, job_kwargs: dict) -> None:
+        from hpctui.core.probe_run import run_probe
+
+        self.post_message(self.ProbeFinished(run_probe(kind, job_kwargs)))
+
+    def on_network_pane_probe_finished(self, message: ProbeFinished) -> None:
+        self.probing = False
+        self.probe = result = message.result
+        text = result.message
+        if result.verdict == LOCKED_DOWN and result.interactive_command:
+            text += f"\nRun hpctui from a compute node instead:  {result.interactive_command}"
+        elif result.recommendation is not None:
+            text += f"\n★ {result.recommendation.interface}: {result.recommendation.reason}  (Enter on it to use it)"
+        self.query_one("#net-verdict", Static).update(text)
+        self._redraw()
+
+    # -- pick ---------------------------------------------------------------------------
+
+    def action_pick(self) -> None:
+        table = self.query_one("#net-table", DataTable)
+        if self.workspace is None or not table.row_count:
+            return
+        name = str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+        self.pick(name)
+
+    def pick(self, name: str) -> None:
+        """Write `interface: name` (and the scheduler's own when the probe says so), then apply."""
+        patch: dict = {"interface": name}
+        rec = self.probe.recommendation if self.probe else None
+        if rec is not None and rec.interface == name:
+            patch = rec.settings_patch()
+        for key, value in patch.items():
+            if key == "scheduler-options":
+                value = {**(self.workspace.pending.get("scheduler-options") or {}), **value}
+            result = self.workspace.set_key(key, value)
+            if not result.ok:
+                self.query_one("#net-verdict", Static).update(f"✗ {result.message}")
+                return
+        self.post_message(ProfileEdited(f"interface: {name}"))
+        self.post_message(ApplyProfile())
+
+    def show_access(self, text: str) -> None:
+        """The dashboard's address, the laptop's ssh -L command and the proxy URL (set by the app)."""
+        self.query_one("#net-access", Static).update(text)
