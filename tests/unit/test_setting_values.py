@@ -52,3 +52,21 @@ def test_format_then_parse_round_trips(value):
     key = {type(None): "queue", int: "cores", float: "death-timeout", bool: "use-stdin",
            str: "walltime", list: "worker-extra-args", dict: "scheduler-options"}[type(value)]
     assert parse_value("lsf", key, format_value(value)).value == (value if value != [] else [])
+
+
+from hypothesis import given, settings, strategies as st
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXT, max_size=5))
+def test_any_list_of_strings_round_trips(items):
+    # What the form shows for a list reads back as the same list, whatever the strings.
+    assert parse_value("slurm", "job-script-prologue", format_value(items)).value == items
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXT.map(str.strip).filter(bool))
+def test_any_text_value_is_kept_as_typed(text):
+    assert parse_value("slurm", "walltime", format_value(text)).value == text
