@@ -19,7 +19,7 @@ import difflib
 import hashlib
 import os
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -75,6 +75,7 @@ class ApplyPreview:
     script_diff: list[DiffLine]  # full script, marked, last applied -> pending
     config_diff: ConfigDiff
     problems: list[Problem]
+    warnings: list[str] = field(default_factory=list)  # e.g. an edited key an env var overrides
 
     @property
     def errors(self) -> list[Problem]:
@@ -175,6 +176,15 @@ class Workspace:
             if renamed.new == key:
                 return tilde(renamed.message)
         return None
+
+    def env_override(self, key: str) -> str | None:
+        """Why a value written to the file would not take effect: a DASK_* variable sets it."""
+        source = self.loaded.provenance.get(key)
+        if source is None or source.origin != "env":
+            return None
+        return (f"{key} is set by the environment variable {source.where}, which wins over "
+                f"every config file: a value written to the file takes effect only once "
+                f"{source.where} is unset")
 
     def notes(self) -> list[str]:
         """Renamed keys, unknown keys and unreadable files, one sentence each."""
@@ -291,8 +301,9 @@ class Workspace:
 
     def apply_preview(self) -> ApplyPreview:
         """The script diff, config diff and problems, for the apply confirmation."""
+        overridden = [self.env_override(k) for k in changed_keys(self.written, self.pending)]
         return ApplyPreview(self.target, self.script_diff(), self.config_diff(),
-                            self.problems())
+                            self.problems(), [w for w in overridden if w])
 
     # -- writing and applying -----------------------------------------------------------
 

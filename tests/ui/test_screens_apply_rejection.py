@@ -124,3 +124,21 @@ async def test_rejection_enter_edits_escape_closes(tmp_path):
         assert screen.query_one("#rejection-lines", OptionList).highlighted == 0
         await pilot.press("q")
     assert results == ["#BSUB -n 128", None, None]
+
+
+async def test_apply_warns_when_an_environment_variable_wins(tmp_path):
+    from hpctui.core.workspace import Workspace
+
+    path = tmp_path / "site.yaml"
+    path.write_text("jobqueue:\n  slurm:\n    cores: 2\n    memory: 2GB\n")
+    ws = Workspace.from_config("slurm", path, paths=[], interfaces=["lo"],
+                               environ={"DASK_JOBQUEUE__SLURM__WALLTIME": "00:10:00"})
+    ws.set_key("walltime", "02:00:00")
+    results = []
+    app = App()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = ApplyScreen(ws.apply_preview(), ws)
+        await _show(app, pilot, screen, results)
+        assert "! walltime is set by the environment variable DASK_JOBQUEUE__SLURM__WALLTIME" \
+            in _text(screen, "#apply-problems")
+        assert screen.can_confirm  # a warning doesn't block

@@ -210,3 +210,15 @@ def test_header_texts_are_what_is_submitted(ws):
                                  "#SBATCH --cpus-per-task=4", "#SBATCH --mem=8G",
                                  "#SBATCH --exclusive"]
     assert "#SBATCH -t 01:00:00" in ws.header_texts(ws.applied)
+
+
+def test_a_key_set_by_an_environment_variable_is_flagged(config):
+    env = {"DASK_JOBQUEUE__SLURM__QUEUE": "gpu"}
+    ws = Workspace.from_config("slurm", config, paths=[], environ=env, interfaces=["lo"])
+    assert ws.pending.get("queue") == "gpu"
+    assert ws.provenance("queue") == "environment variable DASK_JOBQUEUE__SLURM__QUEUE"
+    assert ws.env_override("cores") is None
+    ws.set_key("queue", "cpu")
+    (warning,) = ws.apply_preview().warnings
+    assert warning.startswith("queue is set by the environment variable "
+                              "DASK_JOBQUEUE__SLURM__QUEUE")

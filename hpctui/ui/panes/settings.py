@@ -143,6 +143,9 @@ class SettingsPane(Pane):
         value = format_value(ws.pending.get(key)) or "(not set: dask-jobqueue's default)"
         parts = [Content.styled(f"{key} = {value} · set by {ws.provenance(key)}",
                                 "$text-muted")]
+        override = ws.env_override(key)
+        if override:
+            parts.append(Content.styled("! " + override, "$text-warning"))
         notice = ws.renamed_notice(key)
         if notice:
             parts.append(Content.styled("! " + notice, "$text-warning"))

@@ -110,6 +110,7 @@ class ApplyScreen(ModalScreen[bool]):
         rows = [Content.styled(("✗ " if pr.severity == "error" else "! ") + pr.message,
                                "$text-error" if pr.severity == "error" else "$text-warning")
                 for pr in self.preview.problems]
+        rows += [Content.styled("! " + w, "$text-warning") for w in self.preview.warnings]
         return Content("\n").join(rows)
 
     def _keys(self) -> Content:
