@@ -175,7 +175,14 @@ def package_defaults() -> dict:
     merged: dict = {}
     dask.config.update(merged, _package_yaml("distributed", "distributed.yaml"))
     dask.config.update(merged, _package_yaml("dask_jobqueue", "jobqueue.yaml"))
+    dask.config.update(merged, local_defaults())
     return merged
+
+
+def local_defaults() -> dict:
+    """hpctui's own defaults for `jobqueue.local` (cores, memory: enough to run on a laptop)."""
+    with open(Path(__file__).with_name("local_defaults.yaml")) as f:
+        return yaml.safe_load(f) or {}
 
 
 def _env_layers(env: Mapping[str, str]) -> list[tuple[Source, dict]]:

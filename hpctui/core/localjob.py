@@ -19,7 +19,13 @@ from hpctui.core.djq import ensure_imported
 
 ensure_imported()  # dask-jobqueue's import fails outside the main thread otherwise
 
+import dask  # noqa: E402
 from dask_jobqueue.core import Job, JobQueueCluster  # noqa: E402
+
+from hpctui.core.config_load import local_defaults  # noqa: E402
+
+# Registered like dask-jobqueue registers its own defaults: config files still win.
+dask.config.update_defaults(local_defaults())
 
 # Keeps a reference to each running job's process so asyncio can reap it when it exits.
 _PROCESSES: dict[str, asyncio.subprocess.Process] = {}
@@ -39,10 +45,6 @@ class BashLocalJob(Job):
 
     def __init__(self, scheduler=None, name=None, queue=None, project=None, account=None,
                  resource_spec=None, walltime=None, config_name=None, shebang=None, **kwargs):
-        import dask
-
-        # jobqueue.local has no `shebang` key in dask-jobqueue's defaults; give it one so
-        # the Job base class doesn't fail looking it up.
         if shebang is None:
             shebang = dask.config.get("jobqueue.local.shebang", None) or "#!/usr/bin/env bash"
         super().__init__(scheduler=scheduler, name=name, config_name=config_name,

@@ -74,3 +74,14 @@ def test_scheduler_before_subcommand_is_kept(tmp_path):
 
 def test_help_lists_subcommands():
     assert "script" in _run("--help").stdout
+
+
+def test_local_backend_has_defaults_so_it_runs_with_no_config(tmp_path):
+    # `pip install . && hpctui` on a laptop: no config file at all, and still a job script.
+    out = subprocess.run(
+        [sys.executable, "-m", "hpctui", "--scheduler", "local", "script"], capture_output=True,
+        text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DASK_CONFIG": str(tmp_path)},
+    )
+    assert out.returncode == 0, out.stderr
+    assert "--nthreads 1 --memory-limit 2.00GiB" in out.stdout
