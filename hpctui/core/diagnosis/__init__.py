@@ -10,10 +10,10 @@ from hpctui.core.diagnosis.engine import ALL_RULES, RuleError, diagnose
 from hpctui.core.diagnosis.finding import (ADD_DIRECTIVE, REMOVE_KEY, SET, SKIP_HEADER, Evidence,
                                            Finding, Fix, PatchOp, apply_fix)
 from hpctui.core.diagnosis.report import findings_to_json, render_findings_text
-from hpctui.core.diagnosis.signals import Signals, StackSample, Versions, WorkerEvent, WorkerLog
+from hpctui.core.diagnosis.signals import Signals, StackReport, Versions, WorkerEvent, WorkerLog
 
 __all__ = [
     "ALL_RULES", "RuleError", "diagnose", "ADD_DIRECTIVE", "REMOVE_KEY", "SET", "SKIP_HEADER",
     "Evidence", "Finding", "Fix", "PatchOp", "apply_fix", "findings_to_json",
-    "render_findings_text", "Signals", "StackSample", "Versions", "WorkerEvent", "WorkerLog",
+    "render_findings_text", "Signals", "StackReport", "Versions", "WorkerEvent", "WorkerLog",
 ]

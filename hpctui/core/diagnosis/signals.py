@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hpctui.core import hangsites
 from hpctui.core.netfacts import InterfaceFacts
 from hpctui.core.probe_verdict import ProbeResult
 from hpctui.core.profile import Profile
@@ -36,12 +37,11 @@ class WorkerEvent:
 
 
 @dataclass(frozen=True)
-class StackSample:
-    """Where a worker process's main thread was found, repeatedly, by the sampler."""
+class StackReport:
+    """What the stack sampler concluded about one worker process (hpctui/core/hangsites.py)."""
 
     source: str  # "job 17 (cn01)"
-    frames: tuple[str, ...]  # innermost last, "file:function:line" or any text with the file
-    seconds: float = 0.0  # how long the process was seen there
+    finding: hangsites.Finding
     job_id: str | None = None
 
 
@@ -78,7 +78,7 @@ class Signals:
     jobs_cancelled_unstarted: int = 0  # cancelled before any worker of theirs connected
     adaptive: bool = False
     probe: ProbeResult | None = None
-    stacks: tuple[StackSample, ...] = ()
+    stacks: tuple[StackReport, ...] = ()  # the sampler's findings per worker process
     login_versions: Versions | None = None
     worker_versions: tuple[Versions, ...] = ()
     login_python: str | None = None  # sys.executable of hpctui's process

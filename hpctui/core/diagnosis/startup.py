@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from hpctui.core import hangsites
 from hpctui.core.diagnosis.finding import SET, Evidence, Finding, Fix, PatchOp
 from hpctui.core.diagnosis.search import grep_workers, rx
 from hpctui.core.diagnosis.signals import Signals
@@ -13,7 +14,6 @@ from hpctui.schedulers.base import JobState, parse_duration
 
 _SLOW_SCRATCH = rx(r"Creating scratch directories is taking a surprisingly long time")
 _LOCKS = rx(r"No locks available", r"Could not acquire workspace lock", r"\bENOLCK\b", r"Errno 37\b")
-_LOCK_FRAME = re.compile(r"locket|diskutils\.py|_global_lock|lock_file", re.I)
 _SCHEDULER_GONE = rx(r"worker-handle-scheduler-connection-broken", r"worker-heartbeat-missing",
                      r"Scheduler was unaware of this worker", r"Connection to scheduler broken",
                      r"Timed out waiting for scheduler", r"scheduler (?:is )?unreachable")
@@ -25,9 +25,30 @@ _HELD = re.compile(r"Held|JobHeld|\bhold\b", re.I)
 _LIMIT = re.compile(r"QOSMax|AssocMax|MaxSubmit|JobLimit", re.I)
 
 
+def _stack_fix(s: Signals, fix: hangsites.Fix) -> Fix:
+    """A sampler fix (a patch and prologue lines) as profile operations."""
+    ops = [PatchOp(SET, key, value) for key, value in fix.patch.items()]
+    if fix.prologue:
+        lines = list((s.profile.get("job-script-prologue") if s.profile else None) or [])
+        ops.append(PatchOp(SET, "job-script-prologue",
+                           lines + [line for line in fix.prologue if line not in lines]))
+    return Fix(tuple(ops), fix.label if not ops else None)
+
+
+def _stack_evidence(s: Signals, site: str) -> list[Evidence]:
+    found = []
+    for report in s.stacks:
+        f = report.finding
+        if f.site == site:
+            where = f.evidence.short() if f.evidence is not None else "?"
+            found.append(Evidence(f"stack {report.source}", f"{where} ({f.seconds:.0f} s)"))
+    return found[:3]
+
+
 def slow_scratch(s: Signals) -> list[Finding]:
     """Mode 14: the workers' local directory is on a slow (network) file system."""
-    evidence = grep_workers(s, _SLOW_SCRATCH)
+    logged = grep_workers(s, _SLOW_SCRATCH)
+    evidence = logged + _stack_evidence(s, "scratch-dir")
     if not evidence:
         return []
     return [Finding(
@@ -35,27 +56,37 @@ def slow_scratch(s: Signals) -> list[Finding]:
         "Each worker creates its scratch directory under `local-directory`; on a network file "
         "system that takes seconds per worker, minutes for hundreds. The node's own disk "
         "($TMPDIR, set by most batch systems) is fast.",
-        tuple(evidence), 0.9, Fix((PatchOp(SET, "local-directory", "$TMPDIR"),)))]
+        tuple(evidence), 0.9 if logged else 0.75,
+        _stack_fix(s, hangsites.LOCAL_DIRECTORY_TMPDIR))]
 
 
 def file_locks(s: Signals) -> list[Finding]:
     """Mode 15: start-up stuck in file locking (locket) on NFS."""
-    evidence = grep_workers(s, _LOCKS)
-    stuck = [st for st in s.stacks if any(_LOCK_FRAME.search(f) for f in st.frames)]
-    for st in stuck[:3]:
-        frames = [f for f in st.frames if _LOCK_FRAME.search(f)]
-        evidence.append(Evidence(f"stack {st.source}",
-                                 f"{frames[-1]} (seen for {st.seconds:.0f} s)"))
+    logged = grep_workers(s, _LOCKS)
+    evidence = logged + _stack_evidence(s, "file-lock")
     if not evidence:
         return []
-    confidence = 0.9 if grep_workers(s, _LOCKS) or any(st.seconds >= 5 for st in stuck) else 0.6
     return [Finding(
         "nfs-file-locks", 15, "Worker start-up is stuck on file locks",
         "distributed locks each worker's scratch directory with file locks (locket); on many "
         "NFS mounts those are slow, fail (No locks available) or hang. Turning file locking "
-        "off avoids them; a node-local `local-directory` avoids NFS altogether.",
-        tuple(evidence), confidence,
-        Fix((PatchOp(SET, "distributed.worker.use-file-locking", False),)))]
+        "off (in the config and, for workers that read another config, in the job's "
+        "environment) avoids them; a node-local `local-directory` avoids NFS altogether.",
+        tuple(evidence), 0.9, _stack_fix(s, hangsites.FILE_LOCKING_OFF))]
+
+
+def stack_network_wait(s: Signals) -> list[Finding]:
+    """Mode 1 seen by the sampler: a worker blocked in a connect or a name lookup."""
+    evidence = _stack_evidence(s, "network-wait")
+    if not evidence:
+        return []
+    from hpctui.core.diagnosis.interfaces import choose_interface
+    choice = choose_interface(s)
+    return [Finding(
+        "stack-network-wait", 1, "A worker is blocked connecting or resolving a name",
+        "The sampler found the worker waiting in a socket call: the address it tries is not "
+        "reachable from the compute node." + (f" {choice.reason}." if choice.ops else ""),
+        tuple(evidence), 0.6, Fix(choice.ops, choice.action))]
 
 
 def scheduler_gone(s: Signals) -> list[Finding]:
@@ -139,4 +170,4 @@ def submit_cancel_loop(s: Signals) -> list[Finding]:
                 "maximum_jobs=...)`) and a longer `wait_count`, or use `processes: 1`"))]
 
 
-RULES = (slow_scratch, file_locks, scheduler_gone, jobs_pending, submit_cancel_loop)
+RULES = (slow_scratch, file_locks, stack_network_wait, scheduler_gone, jobs_pending, submit_cancel_loop)
