@@ -126,20 +126,46 @@ class Sampler:
         self._open_new_file()
 
     def flush(self):
-        """Append the pending batch to the file (rotating when it is over the size limit)."""
+        """Append the pending samples to the file, rotating as soon as it reaches the size limit.
+
+        Stack ("S") lines are made here, per file: after a rotation the new file repeats the
+        stacks its samples use, so each file reads on its own.
+        """
         with self._lock:
             if not self._pending or self._closed or os.getpid() != self._pid:
                 return
-            lines, self._pending = self._pending, []
-            text = "".join(lines)
+            pending, self._pending = self._pending, []
             try:
-                self._write_now(text)
-                if self._size >= self.max_bytes:
-                    self._rotate()
+                lines = []
+                size = self._size
+                for t, key in pending:
+                    sid = self._ids.get(key)
+                    if sid is None:
+                        sid = self._ids[key] = len(self._ids)
+                        line = "S %d %s\n" % (sid, self._stack_text(key))
+                        lines.append(line)
+                        size += len(line)
+                    line = "T %.3f %d\n" % (t, sid)
+                    lines.append(line)
+                    size += len(line)
+                    if size >= self.max_bytes:
+                        self._write_now("".join(lines))
+                        self._rotate()
+                        lines, size = [], self._size
+                if lines:
+                    self._write_now("".join(lines))
             except OSError:
                 # A full or vanished log directory must not disturb the worker: stop sampling.
                 self._closed = True
                 self._stop.set()
+
+    @staticmethod
+    def _stack_text(key):
+        frames = [_frame_text(c, n) for _, c, n in reversed(key)]
+        # runpy's own frames sit between the launcher and the target: drop them.
+        while frames and frames[0].rsplit(":", 2)[0] in _RUNPY_FILES:
+            frames.pop(0)
+        return ";".join(frames)
 
     # -- sampling ---------------------------------------------------------------------
 
@@ -154,22 +180,15 @@ class Sampler:
             code = frame.f_code
             if code is stop_code:
                 break
-            key.append((code, frame.f_lineno))
+            # Code objects compare equal across files when their bytecode matches (two
+            # modules with the same source), so the file name is part of the key.
+            key.append((code.co_filename, code, frame.f_lineno))
             frame = frame.f_back
         del frame
         key = tuple(key)
         t = time.time() if now is None else now
         with self._lock:
-            sid = self._ids.get(key)
-            if sid is None:
-                sid = len(self._ids)
-                self._ids[key] = sid
-                frames = [_frame_text(c, n) for c, n in reversed(key)]
-                # runpy's own frames sit between the launcher and the target: drop them.
-                while frames and frames[0].rsplit(":", 2)[0] in _RUNPY_FILES:
-                    frames.pop(0)
-                self._pending.append("S %d %s\n" % (sid, ";".join(frames)))
-            self._pending.append("T %.3f %d\n" % (t, sid))
+            self._pending.append((t, key))
 
     def _run(self):
         next_flush = time.monotonic() + FLUSH_INTERVAL
