@@ -23,9 +23,10 @@ class RuleError(RuntimeError):
 
 
 def _key(f: Finding) -> tuple:
-    # Two findings are the same when the same rule proposes the same change.
+    # Two findings are the same when they name the same failure mode and propose the same fix
+    # (a worker log and a stack sample can both show mode 1 and lead to the same `interface`).
     # repr, not hash: fix values may be lists and dicts (scheduler-options, worker-extra-args).
-    return (f.rule_id, repr(f.fix))
+    return (f.mode, repr(f.fix))
 
 
 def diagnose(signals: Signals, rules: tuple[Rule, ...] = ALL_RULES) -> list[Finding]:

@@ -55,12 +55,16 @@ def _address_words(s: Signals, address: str | None) -> str:
 
 def workers_cannot_connect(s: Signals) -> list[Finding]:
     """Mode 1: the scheduler advertised an address the compute nodes cannot reach."""
-    timed_out = grep_workers(s, _TIMED_OUT)
-    waiting = grep_workers(s, _WAITING)
-    registered = grep_workers(s, _REGISTERED)
-    gave_up = grep_workers(s, _NANNY_GAVE_UP)
-    if grep_workers(s, _NO_ROUTE):
-        return []  # a refused route is mode 3, not a wrong address
+    # A log that says "No route to host" is mode 3 (locked down), not a wrong address.
+    refused = {ev.source for ev in grep_workers(s, _NO_ROUTE)}
+
+    def quotes(pattern):
+        return [ev for ev in grep_workers(s, pattern) if ev.source not in refused]
+
+    timed_out = quotes(_TIMED_OUT)
+    waiting = quotes(_WAITING)
+    registered = quotes(_REGISTERED)
+    gave_up = quotes(_NANNY_GAVE_UP)
     if timed_out:
         confidence = 0.9
     elif len(waiting) >= 2 and not registered:
