@@ -161,13 +161,19 @@ class Workspace:
     def can_redo(self) -> bool:
         return self._history.can_redo
 
-    def provenance(self, key: str) -> str:
+    def provenance(self, key: str, short: bool = False) -> str:
         """Where the value of `key` comes from today: a file, an environment variable, or
-        "default"; keys edited since the last write say so."""
+        "default"; keys edited since the last write say so. `short`: the file's name
+        only, `$VAR` for a variable (for narrow tables)."""
         source = self.loaded.provenance.get(key, Source("default"))
-        text = tilde(str(source))
+        if short and source.origin == "file":
+            text = os.path.basename(source.where)
+        elif short and source.origin == "env":
+            text = "$" + source.where
+        else:
+            text = tilde(str(source))
         if self.pending.get(key) != self.written.get(key):
-            text = f"edited (was: {text})"
+            text = "edited" if short else f"edited (was: {text})"
         return text
 
     def renamed_notice(self, key: str) -> str | None:

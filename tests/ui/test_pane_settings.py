@@ -133,3 +133,17 @@ async def test_refresh_is_fast_enough_to_run_inline(tmp_path):
         print(f"settings pane refresh: median {times[15] * 1000:.1f} ms, "
               f"max {times[-1] * 1000:.1f} ms")
         assert times[15] < 0.05
+
+
+async def test_narrow_pane_shows_short_sources(tmp_path):
+    ws = make_workspace(tmp_path)
+    app = PaneApp(SettingsPane, ws)
+    async with app.run_test(size=(60, 30)) as pilot:
+        assert _row(app, "cores")[3] == "site.yaml"
+        assert _row(app, "job-extra-directives")[3] == "site.yaml (old name)"
+        await _edit(pilot, app, "queue", "long")
+        assert _row(app, "queue")[2:] == ["long", "edited"]
+        assert "set by edited (was: " + str(tmp_path / "site.yaml") in _detail(app)
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        assert _row(app, "cores")[3] == str(tmp_path / "site.yaml")

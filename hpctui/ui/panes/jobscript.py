@@ -104,8 +104,7 @@ class JobScriptPane(Pane):
         # Cursor at the end, nothing selected: editing a directive is usually a small change.
         yield Input(id="script-input", select_on_focus=False)
         yield TextArea(id="script-prologue", soft_wrap=False)
-        yield Static("Script to submit (+ new, - gone, since last applied)",
-                     id="script-preview-title")
+        yield Static("Script to submit (+/- since applied)", id="script-preview-title")
         with VerticalScroll(id="script-preview"):
             yield Static(id="script-preview-text")
         yield Static(id="script-problems")

@@ -38,8 +38,10 @@ def settings_keys(kind: str) -> list[str]:
     return keys
 
 
-KEY_WIDTH = 24
-VALUE_WIDTH = 22
+# Column widths (cells) for a wide pane and a narrow one (the grid's side pane, ~50 wide);
+# the line under the table shows the highlighted row in full.
+WIDTHS = {"wide": (24, 22), "narrow": (19, 11)}
+WIDE_FROM = 100
 
 
 def fit(text: str, width: int, keep_tail: bool = False) -> str:
@@ -81,14 +83,7 @@ class SettingsPane(Pane):
         self._editing: str | None = None
 
     def compose(self) -> ComposeResult:
-        table = DataTable(id="settings-table", cursor_type="row", zebra_stripes=True)
-        table.add_column(" ", key="mark", width=1)
-        # Fixed widths so "set by" stays on screen at 80 columns; the line under the
-        # table shows the highlighted row in full.
-        table.add_column("key", key="key", width=KEY_WIDTH)
-        table.add_column("value", key="value", width=VALUE_WIDTH)
-        table.add_column("set by", key="source")
-        yield table
+        yield DataTable(id="settings-table", cursor_type="row", zebra_stripes=True)
         yield Input(id="settings-input", select_on_focus=False)
         yield Static(id="settings-detail")
         yield Static(id="settings-notes")
@@ -113,21 +108,34 @@ class SettingsPane(Pane):
         row = table.cursor_row
         problems = self._problems_by_key()
         self._problems = problems
-        table.clear()
+        layout = "wide" if self.size.width >= WIDE_FROM or not self.size.width else "narrow"
+        key_width, value_width = WIDTHS[layout]
+        table.clear(columns=True)
+        table.add_column(" ", key="mark", width=1)
+        table.add_column("key", key="key", width=key_width)
+        table.add_column("value", key="value", width=value_width)
+        table.add_column("set by", key="source")
+        self._layout = layout
         for key in self._keys:
             edited = ws.pending.get(key) != ws.written.get(key)
-            source = ws.provenance(key)
+            source = ws.provenance(key, short=layout == "narrow")
             if ws.renamed_notice(key):
-                source += " (old name: migrates on write)"
+                source += " (old name: migrates on write)" if layout == "wide" else " (old name)"
             table.add_row(_marker(problems.get(key, []), edited),
-                          fit(key, KEY_WIDTH, keep_tail=True),
-                          fit(format_value(ws.pending.get(key)), VALUE_WIDTH), source, key=key)
+                          fit(key, key_width, keep_tail=True),
+                          fit(format_value(ws.pending.get(key)), value_width), source, key=key)
         if row is not None and 0 <= row < len(self._keys):
             table.move_cursor(row=row, animate=False)
         self._show_detail()
         notes = ws.notes()
         self.query_one("#settings-notes", Static).update(
             Content("\n").join(Content.styled("! " + n, "") for n in notes))
+
+    def on_resize(self) -> None:
+        # Narrow (the grid's side pane) and wide tables use different column widths.
+        layout = "wide" if self.size.width >= WIDE_FROM else "narrow"
+        if layout != getattr(self, "_layout", None):
+            self.refresh_view()
 
     @property
     def highlighted_key(self) -> str | None:
