@@ -114,7 +114,9 @@ def interface_missing(s: Signals) -> list[Finding]:
         elif valid:
             # The compute nodes' own name for the workers, the login name kept for the scheduler.
             ops = [PatchOp(SET, "interface", valid[0])]
-            if login_names and wanted in login_names or not s.login_interfaces:
+            # Keep the old name for the scheduler when it exists on the login node (or when
+            # nothing says otherwise: the scheduler started, so it did there).
+            if wanted in login_names or not s.login_interfaces:
                 ops.append(PatchOp(SET, "scheduler-options",
                                    scheduler_options_with(s, "interface", wanted)))
         else:
