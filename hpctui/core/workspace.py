@@ -30,20 +30,10 @@ from hpctui.core.config_write import (
     apply_profile, write_profile,
 )
 from hpctui.core.header_ops import History, OpResult
-from hpctui.core.jobscript import DiffLine, ScriptError, diff_lines, generated_header_lines, \
-    render, unified_diff
+from hpctui.core.header_view import HeaderLine, header_lines
+from hpctui.core.jobscript import DiffLine, ScriptError, diff_lines, render, unified_diff
 from hpctui.core.profile import Profile
 from hpctui.core.validate import Problem, validate
-
-
-@dataclass(frozen=True)
-class HeaderLine:
-    """One directive line of the job script as the editor lists it."""
-
-    text: str
-    state: str  # "generated" (kept), "skipped" (dropped by job-directives-skip) or "added"
-    skipped_by: tuple[str, ...] = ()  # the job-directives-skip entries that drop it
-    extra_index: int | None = None  # position in job-extra-directives, for added lines
 
 
 @dataclass(frozen=True)
@@ -413,27 +403,3 @@ def changed_keys(before: Profile, after: Profile) -> list[str]:
     keys += [f"distributed.{k}" for k in after.distributed
              if before.distributed.get(k) != after.distributed[k]]
     return keys
-
-
-def header_lines(profile: Profile, rendered: list[str]) -> list[HeaderLine]:
-    """Generated lines (kept or skipped, in order) then the added ones, for the editor."""
-    try:
-        generated = generated_header_lines(profile)
-    except ScriptError:
-        return [HeaderLine(t, "generated") for t in rendered]
-    skips = [str(s) for s in (profile.get("job-directives-skip") or [])]
-    out: list[HeaderLine] = []
-    kept = []
-    for text in generated:
-        if profile.kind == "htcondor":
-            by = tuple(s for s in skips if s == text.split(" = ", 1)[0])
-        else:
-            by = tuple(s for s in skips if s in text)
-        out.append(HeaderLine(text, "skipped" if by else "generated", by))
-        if not by:
-            kept.append(text)
-    added = [t for t in rendered if t not in kept] if profile.kind == "htcondor" \
-        else rendered[len(kept):]
-    for index, text in enumerate(added):
-        out.append(HeaderLine(text, "added", (), index))
-    return out
