@@ -198,3 +198,14 @@ def test_tls_on_one_side_only():
     f = by_mode(diagnose(Signals(worker_logs=(log(text),))), 21)[0]
     assert "refusing communication" in f.evidence[0].text
     assert "security=True" in f.fix.action
+
+
+def test_older_quoted_wording_and_a_healthy_neighbour():
+    # distributed before 2022 quoted the address and used a 10 s timeout; a second worker that
+    # registered fine must not hide the first one's failure, nor count as evidence.
+    broken = log("OSError: Timed out trying to connect to 'tcp://192.0.2.2:8786' after 10 s",
+                 source="w1.err")
+    f = by_mode(diagnose(Signals(worker_logs=(broken, captured_log("testbed_healthy.err")),
+                                 login_interfaces=TESTBED_LOGIN)), 1)[0]
+    assert [e.source for e in f.evidence] == ["worker log w1.err"]
+    assert "192.0.2.2 (the login node's eth0" in f.explanation

@@ -55,25 +55,26 @@ def _address_words(s: Signals, address: str | None) -> str:
 
 def workers_cannot_connect(s: Signals) -> list[Finding]:
     """Mode 1: the scheduler advertised an address the compute nodes cannot reach."""
-    # A log that says "No route to host" is mode 3 (locked down), not a wrong address.
-    refused = {ev.source for ev in grep_workers(s, _NO_ROUTE)}
+    # A log that says "No route to host" is mode 3 (locked down), not a wrong address; a log
+    # whose worker registered is healthy (it logs "Waiting to connect to" once on the way).
+    skip = {ev.source for ev in grep_workers(s, _NO_ROUTE)}
+    skip |= {ev.source for ev in grep_workers(s, _REGISTERED)}
 
     def quotes(pattern):
-        return [ev for ev in grep_workers(s, pattern) if ev.source not in refused]
+        return [ev for ev in grep_workers(s, pattern) if ev.source not in skip]
 
     timed_out = quotes(_TIMED_OUT)
     waiting = quotes(_WAITING)
-    registered = quotes(_REGISTERED)
     gave_up = quotes(_NANNY_GAVE_UP)
     if timed_out:
         confidence = 0.9
-    elif len(waiting) >= 2 and not registered:
+    elif len(waiting) >= 2:
         confidence = 0.75  # older distributed or --no-nanny: waits again and again
-    elif gave_up and not registered:
+    elif gave_up:
         confidence = 0.5
     else:
         return []
-    evidence = timed_out + (waiting if not registered else []) + gave_up
+    evidence = timed_out + waiting + gave_up
     address = _advertised(s, timed_out + waiting)
     choice = choose_interface(s, exclude_address=address)
     own = worker_addresses(s)
