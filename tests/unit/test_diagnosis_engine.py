@@ -153,3 +153,11 @@ def test_bad_finding_values_are_refused_with_the_key():
         Finding("r", 1, "t", "e", (), 1.5)
     with pytest.raises(ValueError, match="op: 'rename'"):
         PatchOp("rename", "interface")
+
+
+def test_signals_take_lists_and_refuse_a_lone_string_by_name():
+    assert Signals(partitions=["debug", "long"]).partitions == ("debug", "long")
+    with pytest.raises(TypeError, match=r"Signals.errors: expected a sequence, got 'boom'"):
+        Signals(errors="boom")
+    with pytest.raises(TypeError, match=r"Signals.profile: expected a Profile, got \{\}"):
+        Signals(profile={})

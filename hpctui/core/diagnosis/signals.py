@@ -86,6 +86,17 @@ class Signals:
     partitions: tuple[str, ...] = ()  # queues/partitions the batch system lists; default first
     lsf_unit_for_limits: str | None = None  # LSF_UNIT_FOR_LIMITS from lsf.conf, when read
 
+    def __post_init__(self):
+        # Callers often have lists; a lone string where a sequence belongs is a bug that would
+        # otherwise be read one character per "line", so it is refused by name.
+        for name, value in vars(self).items():
+            if self.__dataclass_fields__[name].default == ():
+                if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)):
+                    raise TypeError(f"Signals.{name}: expected a sequence, got {value!r}")
+                object.__setattr__(self, name, tuple(value))
+        if self.profile is not None and not isinstance(self.profile, Profile):
+            raise TypeError(f"Signals.profile: expected a Profile, got {self.profile!r}")
+
     @property
     def kind(self) -> str | None:
         return self.profile.kind if self.profile else None
