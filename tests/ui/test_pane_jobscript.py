@@ -131,6 +131,13 @@ async def test_select_header_line_for_the_rejection_view(tmp_path):
         assert not pane.select_header_line("#SBATCH --nope")
         await pilot.press("x")
         assert "#SBATCH --mem=8G" not in ws.preview().script
+        # An edit made elsewhere (settings pane) before the jump: the new line is found.
+        ws.set_key("queue", "long")
+        assert pane.select_header_line("#SBATCH -p long")
+        header = app.query_one("#script-header", OptionList)
+        assert str(header.get_option_at_index(header.highlighted).prompt).startswith("! ")
+        pane.flag_lines([])
+        assert str(header.get_option_at_index(header.highlighted).prompt).startswith("  ")
 
 
 async def test_status_line_says_pending_and_auto_apply(tmp_path):

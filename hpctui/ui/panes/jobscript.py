@@ -159,18 +159,21 @@ class JobScriptPane(Pane):
 
     def select_header_line(self, text: str) -> bool:
         """Highlight the header line `text` and focus the list (False when it isn't there)."""
+        self._flagged.add(text)
+        self.refresh_view()  # the profile may have changed since the last render
         texts = [h.text for h in self._lines]
         if text not in texts:
+            self._flagged.discard(text)
+            self.refresh_view()
             return False
-        self._flagged.add(text)
-        self.refresh_view()
         header = self.query_one("#script-header", OptionList)
         header.highlighted = texts.index(text)
         header.focus()
         return True
 
     def flag_lines(self, texts: list[str]) -> None:
-        """Mark header lines a rejected submission pointed at ("!" before them)."""
+        """Mark header lines a rejected submission pointed at ("!" before them); an empty
+        list clears the marks (e.g. once a submission is accepted)."""
         self._flagged = set(texts)
         self.refresh_view()
 
