@@ -81,6 +81,8 @@ class SettingsPane(Pane):
         self.workspace = workspace
         self._keys = settings_keys(workspace.kind)
         self._editing: str | None = None
+        self._problems: dict[str, list[Problem]] = {}
+        self._layout: str | None = None  # "wide" or "narrow", as last rendered
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="settings-table", cursor_type="row", zebra_stripes=True)
@@ -134,7 +136,7 @@ class SettingsPane(Pane):
     def on_resize(self) -> None:
         # Narrow (the grid's side pane) and wide tables use different column widths.
         layout = "wide" if self.size.width >= WIDE_FROM else "narrow"
-        if layout != getattr(self, "_layout", None):
+        if layout != self._layout:
             self.refresh_view()
 
     @property
@@ -157,7 +159,7 @@ class SettingsPane(Pane):
         notice = ws.renamed_notice(key)
         if notice:
             parts.append(Content.styled("! " + notice, "$text-warning"))
-        for p in getattr(self, "_problems", {}).get(key, []):
+        for p in self._problems.get(key, []):
             parts.append(Content.styled(("✗ " if p.severity == "error" else "! ") + p.message,
                                         "$text-error" if p.severity == "error"
                                         else "$text-warning"))
