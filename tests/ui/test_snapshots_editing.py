@@ -45,8 +45,11 @@ HEADER = ["#SBATCH -J dask-worker", "#SBATCH -p debug", "#SBATCH -n 1",
 
 @pytest.fixture
 def workspace(tmp_path, monkeypatch):
+    import copy
+
     import dask.config
 
+    saved = copy.deepcopy(dask.config.config)
     monkeypatch.setenv("HOME", str(tmp_path))
     import dask_jobqueue  # noqa: F401  (its first import writes ~/.config/dask/jobqueue.yaml)
 
@@ -58,8 +61,9 @@ def workspace(tmp_path, monkeypatch):
     (folder / "hpctui.yaml").write_text(CONFIG)
     yield Workspace.from_config("slurm", folder / "hpctui.yaml", paths=[], environ={},
                                 interfaces=["lo", "ib0"])
-    monkeypatch.undo()
-    dask.config.refresh()
+    # Leave the process-wide config as the next test expects to find it.
+    dask.config.config.clear()
+    dask.config.config.update(saved)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
