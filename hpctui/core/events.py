@@ -105,7 +105,7 @@ class LogLinesAppended(SessionEvent):
 
     job_id: str
     path: str
-    stream: str  # "out" or "err"
+    stream: str  # "stdout", "stderr", or "log" (one file for both), from the file name
     lines: tuple[str, ...]
     notice: str = ""  # "appeared", "truncated", "rotated", "unreadable" (see logfollow)
 
