@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hpctui.core.config_load import choose_target
 from hpctui.core.context import LaunchContext
 from hpctui.core.detect import detect
 
 
 def build_context(scheduler: str | None, config: Path | None) -> LaunchContext:
-    """Detect the batch system (unless given) and settle which config file is used."""
+    """Detect the batch system (unless given). Which config file is used, when none was
+    given, is settled by the Workspace as it loads (after the first frame: it reads files)."""
     detection = detect(scheduler)
-    target = choose_target(detection.kind, config)
     return LaunchContext(
         kind=detection.kind,
         detection_reason=detection.reason,
-        config_path=target.path,
+        config_path=config,
         config_explicit=config is not None,
-        config_reason=target.reason,
+        config_reason="given with --config" if config is not None else "",
     )

@@ -15,7 +15,9 @@ class LaunchContext:
 
     kind: str  # batch system kind, a key of hpctui.core.kinds.KINDS
     detection_reason: str  # why this kind ("found /usr/bin/sbatch")
-    config_path: Path  # the Dask YAML file hpctui reads and writes
+    # The Dask YAML file hpctui reads and writes; None until the Workspace has chosen it
+    # (`hpctui.core.config_load.choose_target`) when --config wasn't given.
+    config_path: Path | None
     config_explicit: bool  # True when given with --config
     config_reason: str = ""  # why this file ("already sets jobqueue.slurm")
 

@@ -26,15 +26,12 @@ from hpctui.core.logbuffer import LogBuffer
 from hpctui.ui.layout import GRID_MIN_SIZE, PaneArea, tab_bar
 from hpctui.ui.messages import ApplyProfile, FocusPane, ProfileEdited
 from hpctui.ui.panes.base import Pane
-from hpctui.ui.panes.jobscript import JobScriptPane
 from hpctui.ui.panes.logs import LogsPane
 from hpctui.ui.panes.network import NetworkPane
 from hpctui.ui.panes.queue import QueuePane
-from hpctui.ui.panes.settings import SettingsPane
 from hpctui.ui.panes.slot import PaneSlot
 from hpctui.ui.panes.statusbar import StatusBar
 from hpctui.ui.panes.workers import WorkersPane
-from hpctui.ui.screens.apply import ApplyScreen
 from hpctui.ui.screens.help import HelpScreen
 from hpctui.ui.screens.quit import QuitScreen
 
@@ -92,7 +89,7 @@ class HpcTuiApp(App):
         self.logs = LogBuffer()
         self.workspace = None
         self._workspace_loader = workspace_loader or self._default_loader
-        self.sub_title = f"{KINDS[context.kind].label} · {context.config_path}"
+        self.sub_title = KINDS[context.kind].label
         self._panes: list[Pane] = self._make_panes()
 
     def _default_loader(self):
@@ -102,11 +99,11 @@ class HpcTuiApp(App):
 
     def _make_panes(self) -> list[Pane]:
         return [
-            PaneSlot(JobScriptPane, JobScriptPane),
+            PaneSlot("script", "Job script", "hpctui.ui.panes.jobscript:JobScriptPane"),
             QueuePane(),
             WorkersPane(),
             LogsPane(self.logs),
-            PaneSlot(SettingsPane, SettingsPane),
+            PaneSlot("settings", "Settings", "hpctui.ui.panes.settings:SettingsPane"),
             NetworkPane(),
         ]
 
@@ -121,10 +118,11 @@ class HpcTuiApp(App):
     def on_mount(self) -> None:
         status = self.query_one(StatusBar)
         status.kind_label = KINDS[self.context.kind].label
-        status.config_path = str(self.context.config_path)
+        status.config_path = str(self.context.config_path or "(finding it…)")
         self._apply_size(self.size.width, self.size.height)
         self.pane_area.show(self._panes[0].PANE_ID)
-        self._load_workspace()
+        # After the first frame: importing dask in a thread still takes the GIL from the UI.
+        self.call_after_refresh(self._load_workspace)
 
     def on_resize(self, event: Resize) -> None:
         self._apply_size(event.size.width, event.size.height)
@@ -150,9 +148,11 @@ class HpcTuiApp(App):
         """Show a pane (tab and grid alike) and focus it."""
         self.query_one(Tabs).active = f"tab-{pane_id}"
         self.pane_area.show(pane_id)
-        focusable = [w for w in self.pane_area.pane(pane_id).query("*") if w.focusable]
-        if focusable:
-            focusable[0].focus()
+        pane = self.pane_area.pane(pane_id)
+        if pane.is_mounted:
+            focusable = [w for w in pane.query("*") if w.focusable]
+            if focusable:
+                focusable[0].focus()
 
     def action_show_pane(self, number: int) -> None:
         if 1 <= number <= len(self._panes):
@@ -176,8 +176,12 @@ class HpcTuiApp(App):
         except Exception as exc:  # shown in the panes; hpctui keeps running
             self.post_message(WorkspaceFailed(f"{type(exc).__name__}: {exc}"))
             return
-        # Render once here so the panes' first draw doesn't import dask-jobqueue on the pump.
+        # Render once here so the panes' first draw doesn't import dask-jobqueue on the pump,
+        # and import the editing panes' modules here too, off the pump.
         workspace.preview()
+        for pane in self._panes:
+            if isinstance(pane, PaneSlot):
+                pane.pane_class()
         self.post_message(WorkspaceLoaded(workspace))
 
     async def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
@@ -241,6 +245,8 @@ class HpcTuiApp(App):
             if confirmed:
                 self._write_config()
 
+        from hpctui.ui.screens.apply import ApplyScreen
+
         self.push_screen(ApplyScreen(preview, self.workspace), answered)
 
     @work(thread=True, exclusive=True, group="apply-write", exit_on_error=False)
@@ -261,7 +267,7 @@ class HpcTuiApp(App):
 
     def action_help(self) -> None:
         sections = [("Everywhere", list(self.BINDINGS))]
-        sections += [(p.PANE_TITLE, list(p.BINDINGS)) for p in self._panes]
+        sections += [(p.PANE_TITLE, p.help_bindings()) for p in self._panes]
         self.push_screen(HelpScreen(sections))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

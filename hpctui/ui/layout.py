@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Container
+from textual.message import Message
 from textual.widgets import Tab, Tabs
 
 from hpctui.ui.panes.base import Pane
@@ -44,11 +45,33 @@ class PaneArea(Container):
 
     def compose(self) -> ComposeResult:
         # Grid order matters: script, queue, logs on row one; the side pane and workers on row two.
+        # Only the first pane is in the first frame; the rest mount right after it, in grid
+        # order (styling a few hundred widgets is most of the start-up time).
+        yield from (p for p in self._ordered() if p.PANE_ID == self.active)
+
+    def _ordered(self) -> list[Pane]:
         order = ["script", "queue", "logs", *SIDE_PANES, "workers"]
-        yield from sorted(self._panes, key=lambda p: order.index(p.PANE_ID) if p.PANE_ID in order else 99)
+        return sorted(self._panes, key=lambda p: order.index(p.PANE_ID) if p.PANE_ID in order else 99)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._mount_the_rest)
+
+    async def _mount_the_rest(self) -> None:
+        ordered = self._ordered()
+        first = next(i for i, p in enumerate(ordered) if p.is_mounted or p.parent is self)
+        if ordered[:first]:
+            await self.mount_all(ordered[:first], before=ordered[first])
+        if ordered[first + 1:]:
+            await self.mount_all(ordered[first + 1:], after=ordered[first])
+        self._refresh_classes()
+        self.post_message(self.AllMounted())
+
+    class AllMounted(Message):
+        """Every pane is mounted (the ones after the first frame included)."""
 
     def pane(self, pane_id: str) -> Pane:
-        return self.query_one(f"#pane-{pane_id}", Pane)
+        """The pane with this id, mounted or not yet."""
+        return next(p for p in self._panes if p.PANE_ID == pane_id)
 
     def show(self, pane_id: str) -> None:
         """Make `pane_id` the active pane (and the side pane, if it is one)."""
@@ -63,7 +86,8 @@ class PaneArea(Container):
         self._refresh_classes()
 
     def _refresh_classes(self) -> None:
-        for pane in self.query(Pane):
+        # All panes, mounted or not yet (Lazy): classes can be set before mounting.
+        for pane in self._panes:
             pid = pane.PANE_ID
             if self.grid:
                 shown = pid not in SIDE_PANES or pid == self.side

@@ -26,10 +26,20 @@ async def test_starts_shows_facts_and_quits(tmp_path):
     assert app.return_code == 0
 
 
+async def _all_mounted(pilot, area):
+    # Panes after the first mount right after the first frame.
+    for _ in range(200):
+        if all(p.is_mounted for p in area._panes):
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("panes never mounted")
+
+
 async def test_small_terminal_shows_one_pane_large_shows_grid(tmp_path):
     app = HpcTuiApp(_context(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         area = app.query_one(PaneArea)
+        await _all_mounted(pilot, area)
         assert not area.grid
         shown = [p.PANE_ID for p in area.query(".pane.-shown")]
         assert len(shown) == 1
@@ -38,6 +48,7 @@ async def test_small_terminal_shows_one_pane_large_shows_grid(tmp_path):
     app = HpcTuiApp(_context(tmp_path))
     async with app.run_test(size=(160, 48)) as pilot:
         area = app.query_one(PaneArea)
+        await _all_mounted(pilot, area)
         assert area.grid
         assert len(list(area.query(".pane.-shown"))) >= 2
 

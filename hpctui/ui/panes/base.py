@@ -15,3 +15,7 @@ class Pane(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(id=f"pane-{self.PANE_ID}", **kwargs)
         self.border_title = self.PANE_TITLE
+
+    def help_bindings(self) -> list:
+        """The keys the help screen lists for this pane."""
+        return list(self.BINDINGS)

@@ -16,7 +16,6 @@ from textual.binding import Binding
 from textual.widgets import Input, RichLog, Static
 
 from hpctui.core.logbuffer import LogBuffer, line_matcher
-from hpctui.core.logmarks import Level, classify_line
 from hpctui.ui.panes.base import Pane
 
 MAX_SHOWN = 5_000  # lines kept on screen; the buffer holds what there is to filter from
@@ -24,6 +23,8 @@ MAX_SHOWN = 5_000  # lines kept on screen; the buffer holds what there is to fil
 
 def styled_line(stream: str, text: str) -> Text:
     """One log line as styled text: level colour, a prefix for errors, a marker for signs."""
+    from hpctui.core.logmarks import Level, classify_line  # its regexes compile on first use
+
     cls = classify_line(text)
     prefix = "▶ " if cls.matters else "  "
     style = ""

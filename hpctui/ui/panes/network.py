@@ -9,16 +9,20 @@ the dashboard is, and the `ssh -L` command and proxy URL that reach it from a la
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from hpctui.core.netfacts import InterfaceFacts, login_interfaces
-from hpctui.core.probe_verdict import LOCKED_DOWN, ProbeResult
 from hpctui.ui.messages import ApplyProfile, ProfileEdited
 from hpctui.ui.panes.base import Pane
+
+if TYPE_CHECKING:  # imported lazily: the first frame doesn't need them
+    from hpctui.core.netfacts import InterfaceFacts
+    from hpctui.core.probe_verdict import ProbeResult
 
 
 class NetworkPane(Pane):
@@ -40,22 +44,22 @@ class NetworkPane(Pane):
     class InterfacesRead(Message):
         """The login node's interfaces were read."""
 
-        def __init__(self, facts: list[InterfaceFacts]) -> None:
+        def __init__(self, facts: list["InterfaceFacts"]) -> None:
             super().__init__()
             self.facts = facts
 
     class ProbeFinished(Message):
         """A probe job reported back (or could not)."""
 
-        def __init__(self, result: ProbeResult) -> None:
+        def __init__(self, result: "ProbeResult") -> None:
             super().__init__()
             self.result = result
 
     def __init__(self, workspace=None) -> None:
         super().__init__()
         self.workspace = workspace
-        self.facts: list[InterfaceFacts] = []
-        self.probe: ProbeResult | None = None
+        self.facts: list["InterfaceFacts"] = []
+        self.probe: "ProbeResult | None" = None
         self.probing = False
 
     def compose(self) -> ComposeResult:
@@ -66,13 +70,15 @@ class NetworkPane(Pane):
         yield Static("", id="net-access")
 
     def on_mount(self) -> None:
-        self._read_interfaces()
+        self.call_after_refresh(self._read_interfaces)
 
     def action_reread(self) -> None:
         self._read_interfaces()
 
     @work(thread=True, exclusive=True, group="netfacts", exit_on_error=False)
     def _read_interfaces(self) -> None:
+        from hpctui.core.netfacts import login_interfaces
+
         self.post_message(self.InterfacesRead(login_interfaces()))
 
     def on_network_pane_interfaces_read(self, message: InterfacesRead) -> None:
@@ -129,6 +135,8 @@ class NetworkPane(Pane):
         self.post_message(self.ProbeFinished(run_probe(kind, job_kwargs)))
 
     def on_network_pane_probe_finished(self, message: ProbeFinished) -> None:
+        from hpctui.core.probe_verdict import LOCKED_DOWN
+
         self.probing = False
         self.probe = result = message.result
         text = result.message

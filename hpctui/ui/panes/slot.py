@@ -7,7 +7,7 @@ widget inside itself once the app has the Workspace.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 
 from textual.app import ComposeResult
 from textual.widget import Widget
@@ -24,20 +24,29 @@ class PaneSlot(Pane):
     PaneSlot > #slot-loading { color: $text-muted; }
     """
 
-    def __init__(self, pane_cls: type[Pane], factory: Callable[..., Widget]) -> None:
-        self.PANE_ID = pane_cls.PANE_ID
-        self.PANE_TITLE = pane_cls.PANE_TITLE
-        self.BINDINGS = list(pane_cls.BINDINGS)  # the help screen lists the real pane's keys
+    def __init__(self, pane_id: str, title: str, pane_path: str) -> None:
+        # The pane's module is imported only when it is needed (it pulls in the config code):
+        # `pane_path` is "package.module:ClassName".
+        self.PANE_ID = pane_id
+        self.PANE_TITLE = title
         super().__init__()
-        self._factory = factory
+        self._pane_path = pane_path
         self.inner: Widget | None = None
+
+    def pane_class(self) -> type[Pane]:
+        """The real pane's class (imports its module)."""
+        module, _, name = self._pane_path.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def help_bindings(self) -> list:
+        return list(self.pane_class().BINDINGS)
 
     def compose(self) -> ComposeResult:
         yield Static("loading the config…", id="slot-loading")
 
     async def fill(self, *args) -> Widget:
-        """Mount the real pane, built by the factory from `args`."""
-        self.inner = self._factory(*args)
+        """Mount the real pane, built from `args`."""
+        self.inner = self.pane_class()(*args)
         await self.query_one("#slot-loading").remove()
         await self.mount(self.inner)
         return self.inner
