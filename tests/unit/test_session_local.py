@@ -226,3 +226,30 @@ def test_bad_arguments_name_the_value():
         s.scale(-1)
     s.close()
     assert s.wait_closed(5)
+
+
+def test_job_running_without_worker_becomes_started_not_connected(tmp_path, session_factory):
+    # A job whose "python" only sleeps: it runs, and no worker ever comes.
+    s, log = session_factory("local", local_kwargs(tmp_path, python="sleep 600; true"),
+                             not_connected_after=1.5, follow_logs=False)
+    s.start()
+    s.scale(1)
+    job = log.wait_for(JobSubmitted)[0].job_id
+    log.wait_for(JobStateChanged, lambda e: e.job_id == job and e.new == "starting")
+    changed = log.wait_for(JobStateChanged, lambda e: e.new == "started, not connected",
+                           timeout=30)[0]
+    assert changed.job_id == job and changed.queue_state == "RUNNING"
+    assert s.snapshot().job(job).phase.value == "started, not connected"
+
+
+def test_processes_gives_each_job_several_named_workers(tmp_path, session_factory):
+    s, log = session_factory("local", local_kwargs(tmp_path, cores=2, processes=2),
+                             poll_queue=False, follow_logs=False)
+    s.start()
+    s.scale(2)  # two workers: one job of two processes
+    sub = log.wait_for(JobSubmitted)[0]
+    assert len(sub.worker_names) == 2 and sub.worker_names[0].endswith("-0")
+    joined = log.wait_for(WorkerJoined, count=2, timeout=90)
+    assert {w.name for w in joined} == set(sub.worker_names)
+    assert {w.job_id for w in joined} == {sub.job_id}
+    assert len(log.of(JobSubmitted)) == 1
