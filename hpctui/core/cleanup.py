@@ -200,6 +200,7 @@ def cancel_leftovers(leftovers: list[Leftover],
 # Each live session registers a function that cancels its jobs synchronously and returns.
 _FUNCS: dict[int, Callable[[str], None]] = {}
 _installed = False
+_signals_installed = False
 _lock = threading.Lock()
 
 
@@ -232,21 +233,21 @@ def run_all(why: str) -> None:
 
 
 def _install() -> None:
-    global _installed
-    if _installed:
-        return
-    _installed = True
-    atexit.register(run_all, "exit")
+    global _installed, _signals_installed
+    if not _installed:
+        _installed = True
+        atexit.register(run_all, "exit")
+        prev_hook = sys.excepthook
 
-    prev_hook = sys.excepthook
+        def excepthook(tp, value, tb):
+            run_all("unhandled exception")
+            prev_hook(tp, value, tb)
 
-    def excepthook(tp, value, tb):
-        run_all("unhandled exception")
-        prev_hook(tp, value, tb)
-
-    sys.excepthook = excepthook
-
-    if threading.current_thread() is threading.main_thread():
+        sys.excepthook = excepthook
+    # Python only lets the main thread set signal handlers: a session made on another thread
+    # still gets them from the first one made on the main thread.
+    if not _signals_installed and threading.current_thread() is threading.main_thread():
+        _signals_installed = True
         for sig in (signal.SIGTERM, signal.SIGHUP):
             _chain_signal(sig)
 

@@ -78,6 +78,8 @@ class ClusterSession:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run_loop, name="hpctui-session", daemon=True)
         self._ops: asyncio.Queue | None = None
+        self._scale_queued = False  # loop thread only
+        self._stopping_why = ""  # why jobs are being cancelled now ("close", "apply")
         self._poller = None
         self._follower = None
 
@@ -144,6 +146,11 @@ class ClusterSession:
 
     def _enqueue(self, op: tuple) -> None:
         assert self._ops is not None
+        # Scale requests that pile up collapse into one: it reads self._n, the newest value.
+        if op[0] == "scale":
+            if self._scale_queued:
+                return
+            self._scale_queued = True
         self._ops.put_nowait(op)
 
     def _run_loop(self) -> None:
@@ -163,10 +170,8 @@ class ClusterSession:
         ticker = asyncio.create_task(self._tick())
         while True:
             op = await self._ops.get()
-            # Scale requests that piled up collapse into one (self._n is the newest).
             if op[0] == "scale":
-                while not self._ops.empty() and self._ops._queue[0][0] == "scale":  # type: ignore[attr-defined]
-                    self._ops.get_nowait()
+                self._scale_queued = False
             try:
                 if op[0] == "start":
                     await self._start_cluster()
@@ -245,6 +250,7 @@ class ClusterSession:
 
     async def _stop_cluster(self, why: str) -> None:
         cluster, self._cluster = self._cluster, None
+        self._stopping_why = why
         if cluster is not None:
             self._cancel_requested(self._tracker.live_job_ids())
             try:
@@ -263,6 +269,7 @@ class ClusterSession:
                 self._record.remove(list(r.job_ids))
         self._stop_watchers()
         self._tracker.forget(self._tracker.job_ids())
+        self._stopping_why = ""
 
     def _finish_close(self) -> None:
         self._stop_watchers()
@@ -297,7 +304,7 @@ class ClusterSession:
         if not job_id:
             return
         self._record.remove([job_id])
-        self._publish(JobsCancelled(job_ids=(job_id,), why="close" if self._closing else "scale",
+        self._publish(JobsCancelled(job_ids=(job_id,), why=self._stopping_why or "scale",
                                     ok=True))
         if self._poller is not None:
             self._poller.poke()

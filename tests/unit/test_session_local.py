@@ -11,7 +11,7 @@ import time
 import pytest
 from session_events import EventLog
 
-from hpctui.core.events import (ClusterStarted, JobsCancelled, JobStateChanged, JobSubmitted,
+from hpctui.core.events import (ClusterStarted, ClusterStartFailed, JobsCancelled, JobStateChanged, JobSubmitted,
                                 LogLinesAppended, SessionClosed, SubmitFailed, WorkerJoined,
                                 WorkerLeft)
 from hpctui.core.localjob import cancel_local_job
@@ -252,4 +252,26 @@ def test_processes_gives_each_job_several_named_workers(tmp_path, session_factor
     joined = log.wait_for(WorkerJoined, count=2, timeout=90)
     assert {w.name for w in joined} == set(sub.worker_names)
     assert {w.job_id for w in joined} == {sub.job_id}
+    assert len(log.of(JobSubmitted)) == 1
+
+
+def test_cluster_that_cannot_start_is_an_event_naming_the_keyword(tmp_path, session_factory):
+    s, log = session_factory("local", local_kwargs(tmp_path, no_such_setting=1), poll_queue=False)
+    s.start()
+    failed = log.wait_for(ClusterStartFailed)[0]
+    assert "no_such_setting" in failed.message
+    s.scale(1)  # nothing to scale: no crash, no job
+    s.close()
+    assert s.wait_closed(30)
+    assert log.of(JobSubmitted) == []
+
+
+def test_many_scale_requests_collapse_to_the_last(tmp_path, session_factory):
+    s, log = session_factory("local", local_kwargs(tmp_path, python="sleep 600; true"),
+                             poll_queue=False, follow_logs=False)
+    s.start()
+    for n in (5, 4, 3, 2, 1):
+        s.scale(n)
+    log.wait_for(JobSubmitted)
+    time.sleep(2)
     assert len(log.of(JobSubmitted)) == 1
