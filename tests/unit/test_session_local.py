@@ -11,9 +11,9 @@ import time
 import pytest
 from session_events import EventLog
 
-from hpctui.core.events import (ClusterStarted, ClusterStartFailed, JobsCancelled, JobStateChanged, JobSubmitted,
-                                LogLinesAppended, SessionClosed, SubmitFailed, WorkerJoined,
-                                WorkerLeft)
+from hpctui.core.events import (ClusterStarted, ClusterStartFailed, JobsCancelled,
+                                JobStateChanged, JobSubmitted, LogLinesAppended, QueueError,
+                                SessionClosed, SubmitFailed, WorkerJoined, WorkerLeft)
 from hpctui.core.localjob import cancel_local_job
 from hpctui.core.session import ClusterSession
 
@@ -275,3 +275,21 @@ def test_many_scale_requests_collapse_to_the_last(tmp_path, session_factory):
     log.wait_for(JobSubmitted)
     time.sleep(2)
     assert len(log.of(JobSubmitted)) == 1
+
+
+def test_hung_queue_command_is_an_event_and_the_session_goes_on(tmp_path, monkeypatch,
+                                                                 session_factory):
+    d = fake_submitter(tmp_path, "echo 'Submitted batch job 4242'")
+    for prog, body in (("squeue", "sleep 30"), ("scancel", "exit 0")):
+        (d / prog).write_text(f"#!/bin/sh\n{body}\n")
+        (d / prog).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{d}{os.pathsep}{os.environ['PATH']}")
+    s, log = session_factory("slurm", slurm_kwargs(tmp_path), follow_logs=False,
+                             poller_options={"timeout": 0.5})
+    s.start()
+    s.scale(1)
+    assert log.wait_for(JobSubmitted)[0].job_id == "4242"
+    err = log.wait_for(QueueError, timeout=30)[0]
+    assert err.message == "squeue timed out after 0.5 s"
+    s.scale(0)  # the loop still answers while squeue hangs
+    log.wait_for(JobsCancelled, lambda e: e.job_ids == ("4242",), timeout=30)
