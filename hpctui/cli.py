@@ -93,8 +93,15 @@ def run_tui(args: argparse.Namespace) -> int:
     from hpctui.ui.app import HpcTuiApp
 
     context = build_context(args.scheduler, args.config)
-    HpcTuiApp(context).run()
-    return 0
+    app = HpcTuiApp(context)
+    try:
+        app.run()
+    finally:
+        # However the app ended, this session's jobs are cancelled before we return.
+        if not app.shutdown():
+            print("hpctui: warning: the cluster session did not close in time; "
+                  "check the queue for leftover jobs", file=sys.stderr)
+    return app.return_code or 0
 
 
 def main(argv: list[str] | None = None) -> int:

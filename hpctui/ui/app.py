@@ -32,8 +32,10 @@ from hpctui.ui.panes.queue import QueuePane
 from hpctui.ui.panes.slot import PaneSlot
 from hpctui.ui.panes.statusbar import StatusBar
 from hpctui.ui.panes.workers import WorkersPane
+from hpctui.ui.bridge import REDRAW_S, SessionBridge, SessionEventArrived
 from hpctui.ui.screens.help import HelpScreen
 from hpctui.ui.screens.quit import QuitScreen
+from hpctui.ui.screens.scale import ScaleScreen
 
 
 class WorkspaceLoaded(Message):
@@ -78,17 +80,27 @@ class HpcTuiApp(App):
         Binding("q", "request_quit", "Quit"),
         Binding("question_mark", "help", "Help"),
         Binding("A", "apply", "Apply"),
+        Binding("plus", "scale_by(1)", "+1 worker"),
+        Binding("minus", "scale_by(-1)", "-1 worker"),
+        Binding("S", "scale_to", "Scale to N"),
         Binding("ctrl+t", "toggle_auto_apply", "Auto-apply on/off", show=False),
         *(Binding(str(i), f"show_pane({i})", f"Pane {i}", show=False) for i in range(1, 10)),
     ]
 
     def __init__(self, context: LaunchContext, *,
-                 workspace_loader: Callable[[], object] | None = None) -> None:
+                 workspace_loader: Callable[[], object] | None = None,
+                 session_factory: Callable[[str, dict], object] | None = None) -> None:
         super().__init__()
         self.context = context
         self.logs = LogBuffer()
         self.workspace = None
+        self.session = None
+        self.bridge: SessionBridge | None = None
+        self.selected_job: str | None = None
+        self.rejections_shown: set[int] = set()  # cluster generations whose rejection was shown
+        self._generation = 0
         self._workspace_loader = workspace_loader or self._default_loader
+        self._session_factory = session_factory or self._default_session
         self.sub_title = KINDS[context.kind].label
         self._panes: list[Pane] = self._make_panes()
 
@@ -96,6 +108,12 @@ class HpcTuiApp(App):
         from hpctui.core.workspace import Workspace
 
         return Workspace.from_config(self.context.kind, self.context.config_path)
+
+    @staticmethod
+    def _default_session(kind: str, cluster_kwargs: dict):
+        from hpctui.core.session import ClusterSession
+
+        return ClusterSession(kind, cluster_kwargs)
 
     def _make_panes(self) -> list[Pane]:
         return [
@@ -189,11 +207,12 @@ class HpcTuiApp(App):
         for pane in self._panes:
             if isinstance(pane, PaneSlot):
                 await pane.fill(ws)
-        self.query_one(NetworkPane).workspace = ws
+        self.pane_area.pane("network").workspace = ws
         status = self.query_one(StatusBar)
         status.config_path = str(ws.target.path)
         for note in ws.notes():
             self.notice(note)
+        self._start_session()
 
     def on_workspace_failed(self, message: WorkspaceFailed) -> None:
         for pane in self._panes:
@@ -260,8 +279,150 @@ class HpcTuiApp(App):
             self.apply_to_cluster(outcome.profile)
 
     def apply_to_cluster(self, profile) -> None:
-        """Re-submit with `profile` (the session does it; see hpctui.ui.bridge)."""
+        """Re-submit with `profile`: the session cancels its jobs, starts a new cluster and
+        scales back to the same number of workers."""
         self.workspace.mark_applied(profile)
+        script = self.pane("script")
+        if script is not None:
+            script.flag_lines([])
+            script.refresh_view()
+        if self.session is None:
+            self._start_session()
+        else:
+            self.session.apply(profile.kind, profile.cluster_kwargs())
+        self.notice(f"applied: re-submitting {self.session.workers_wanted} worker(s)")
+
+    # -- the cluster session ------------------------------------------------------------
+
+    def _start_session(self) -> None:
+        """Start the cluster for the applied profile (the scheduler runs in this process)."""
+        if self.session is not None or self.workspace is None:
+            return
+        profile = self.workspace.applied
+        try:
+            self.session = self._session_factory(profile.kind, profile.cluster_kwargs())
+        except ValueError as exc:
+            self.notice(f"✗ cannot start the cluster: {exc}")
+            return
+        self.bridge = SessionBridge(self, self.session, self.logs)
+        self.session.start()
+        self.set_interval(REDRAW_S, self._redraw_session)
+
+    def _redraw_session(self) -> None:
+        import time
+
+        if self.bridge is None:
+            return
+        dirty, log_keys = self.bridge.take_dirty()
+        if dirty:
+            snap = self.session.snapshot()
+            walltime = self.workspace.applied.get("walltime") if self.workspace else None
+            queue = self.pane("queue")
+            if queue.is_mounted:
+                queue.update_jobs(snap.jobs, time.monotonic(), str(walltime or ""))
+            workers = self.pane("workers")
+            if workers.is_mounted:
+                stuck = [j.job_id for j in snap.jobs if j.phase.value == "started, not connected"]
+                workers.update_workers(snap.workers, snap.expected_workers, stuck)
+            if self.selected_job is None and snap.jobs:
+                self._select_job(snap.jobs[0].job_id)
+        logs = self.pane("logs")
+        if logs.is_mounted and logs.job_key in log_keys:
+            logs.lines_added()
+
+    def _select_job(self, job_id: str) -> None:
+        self.selected_job = job_id
+        logs = self.pane("logs")
+        if logs.is_mounted:
+            logs.show_job(job_id, f"job {job_id}")
+
+    def on_queue_pane_job_selected(self, message: QueuePane.JobSelected) -> None:
+        if message.job_id != self.selected_job:
+            self._select_job(message.job_id)
+
+    def on_session_event_arrived(self, message: SessionEventArrived) -> None:
+        from hpctui.core import events as ev
+
+        event = message.event
+        if isinstance(event, ev.ClusterStarted):
+            self._generation = event.generation
+            status = self.query_one(StatusBar)
+            status.scheduler_address = event.scheduler_address
+            self._show_dashboard(event.dashboard_link)
+            self.notice(f"scheduler listening at {event.scheduler_address}")
+        elif isinstance(event, ev.ClusterStartFailed):
+            self.notice(f"✗ the cluster did not start: {event.message}")
+        elif isinstance(event, ev.SubmitFailed):
+            self._show_rejection(event)
+        elif isinstance(event, ev.QueueError):
+            self.notice(f"! {event.message} (retrying in {event.retry_in:.0f} s)")
+        elif isinstance(event, ev.JobsCancelled):
+            what = "cancelled" if event.ok else "could not cancel"
+            self.notice(f"{what} job(s) {', '.join(event.job_ids)} ({event.why}) {event.detail}")
+        elif isinstance(event, ev.SessionFailed):
+            self.notice(f"✗ {event.message}")
+
+    def _show_dashboard(self, link: str) -> None:
+        if not link:
+            return
+        from hpctui.core.tunnel import dashboard_access
+
+        try:
+            access = dashboard_access(link)
+        except ValueError:
+            return
+        status = self.query_one(StatusBar)
+        status.dashboard = access.url_on_login_node
+        status.tunnel_command = f"{access.ssh_command}  then open {access.laptop_url}"
+        network = self.pane("network")
+        network.show_access(
+            f"Dashboard: {access.url_on_login_node}\n"
+            f"From your laptop: {access.ssh_command}  then open {access.laptop_url}\n"
+            f"On a JupyterHub with jupyter-server-proxy: {access.proxy_path}"
+        )
+
+    def _show_rejection(self, event) -> None:
+        # One rejection view per cluster generation: the same script fails the same way.
+        if self._generation in self.rejections_shown or self.workspace is None:
+            self.notice(f"✗ submission refused: {event.error.summary()}")
+            return
+        self.rejections_shown.add(self._generation)
+        from hpctui.core.rejection import SubmitRejection
+        from hpctui.ui.screens.rejection import RejectionScreen
+
+        err = event.error
+        rejection = SubmitRejection(command=err.command, exit_code=err.exit_code,
+                                    stdout=err.stdout, stderr=err.stderr or err.message)
+        header = self.workspace.header_texts(self.workspace.applied)
+
+        def answered(line: str | None) -> None:
+            if line:
+                self.show_pane("script")
+                script = self.pane("script")
+                if script is not None:
+                    script.flag_lines([line])
+                    script.select_header_line(line)
+
+        self.push_screen(RejectionScreen(rejection, header), answered)
+
+    def action_scale_by(self, delta: int) -> None:
+        if self.session is None:
+            self.notice("the cluster is still starting")
+            return
+        self.session.scale(max(0, self.session.workers_wanted + delta))
+        self.notice(f"scaling to {self.session.workers_wanted} worker(s)")
+
+    def action_scale_to(self) -> None:
+        if self.session is None:
+            self.notice("the cluster is still starting")
+            return
+
+        def answered(n: int | None) -> None:
+            if n is not None:
+                self.session.scale(n)
+                self.notice(f"scaling to {n} worker(s)")
+
+        self.push_screen(ScaleScreen(self.session.workers_wanted), answered)
 
     # -- help, palette, quit -----------------------------------------------------------
 
@@ -285,16 +446,32 @@ class HpcTuiApp(App):
 
     def jobs_to_cancel(self) -> int:
         """How many jobs quitting would cancel."""
-        return 0
+        if self.session is None:
+            return 0
+        return sum(1 for j in self.session.snapshot().jobs if j.phase.value != "ended")
 
     def action_request_quit(self) -> None:
         n_jobs = self.jobs_to_cancel()
         if n_jobs == 0:
-            self.exit()
+            self._quit()
             return
 
         def answered(quit_now: bool | None) -> None:
             if quit_now:
-                self.exit()
+                self._quit()
 
         self.push_screen(QuitScreen(n_jobs), answered)
+
+    def _quit(self) -> None:
+        # The session cancels the jobs on its own thread; `shutdown()` (called once the app
+        # has exited) waits for it, so quitting never leaves a job in the queue.
+        if self.session is not None:
+            self.session.close()
+        self.exit()
+
+    def shutdown(self, timeout: float = 60.0) -> bool:
+        """Close the session (cancelling its jobs) and wait; call after the app has exited."""
+        if self.session is None:
+            return True
+        self.session.close()
+        return self.session.wait_closed(timeout)

@@ -62,6 +62,7 @@ class LogsPane(Pane):
         self.job_label = ""
         self.follow = True
         self.pattern = ""
+        self._last_seq = -1  # newest buffer entry already drawn
 
     def compose(self) -> ComposeResult:
         yield Static("no job selected: pick one in the queue pane", id="logs-title")
@@ -78,25 +79,28 @@ class LogsPane(Pane):
         self.job_label = label
         self._redraw()
 
-    def lines_added(self, key: Hashable, stream: str, lines: list[str]) -> None:
-        """New lines arrived for `key` (already in the buffer); draw them if it is shown."""
-        if key != self.job_key:
+    def lines_added(self) -> None:
+        """The buffer has new lines for the shown job: draw the ones not drawn yet."""
+        if self.job_key is None:
             return
+        self._draw(self._buffer.lines(self.job_key))
+
+    def _draw(self, entries) -> None:
         match = line_matcher(self.pattern) if self.pattern else None
-        for text in lines:
-            if match is None or match(text):
-                self.view.write(styled_line(stream, text), scroll_end=self.follow)
+        fresh = [e for e in entries if e.seq > self._last_seq][-MAX_SHOWN:]
+        for entry in fresh:
+            if match is None or match(entry.text):
+                self.view.write(styled_line(entry.stream, entry.text), scroll_end=self.follow)
+        if fresh:
+            self._last_seq = fresh[-1].seq
 
     def _redraw(self) -> None:
         self.view.clear()
+        self._last_seq = -1
         self._update_title()
         if self.job_key is None:
             return
-        match = line_matcher(self.pattern) if self.pattern else None
-        entries = self._buffer.lines(self.job_key)[-MAX_SHOWN:]
-        for entry in entries:
-            if match is None or match(entry.text):
-                self.view.write(styled_line(entry.stream, entry.text), scroll_end=self.follow)
+        self._draw(self._buffer.lines(self.job_key))
 
     def _update_title(self) -> None:
         if self.job_key is None:

@@ -14,20 +14,31 @@ from textual.widgets import DataTable, Static
 
 from hpctui.ui.panes.base import Pane
 
-# Styles by normalized state; the state word itself is always shown, so colour is a help only.
-STATE_STYLE = {
-    "PENDING": "yellow",
-    "RUNNING": "green",
-    "COMPLETING": "cyan",
-    "DONE": "dim",
-    "FAILED": "bold red",
-    "CANCELLED": "dim",
-    "UNKNOWN": "magenta",
+# Styles by job phase; the phase's words are always shown, so colour is a help only.
+PHASE_STYLE = {
+    "submitted": "yellow",
+    "pending": "yellow",
+    "starting": "cyan",
+    "started, not connected": "bold red",
+    "connected": "green",
+    "ending": "dim",
+    "ended": "dim",
+    "unknown": "magenta",
 }
 
 
+def elapsed_text(running_since: float | None, now: float) -> str:
+    """"M:SS" (or "H:MM:SS") since the job started running; "-" before."""
+    if running_since is None:
+        return "-"
+    s = int(max(0.0, now - running_since))
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
 class QueuePane(Pane):
-    """One row per job: id, state, reason, node, elapsed / limit, workers."""
+    """One row per job: id, phase, queue state, reason, node, elapsed / limit, workers."""
 
     PANE_ID = "queue"
     PANE_TITLE = "Queue"
@@ -46,15 +57,16 @@ class QueuePane(Pane):
     def compose(self) -> ComposeResult:
         yield Static("no jobs yet: + scales up", id="queue-summary")
         table = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("job", "state", "reason", "node", "elapsed/limit", "workers")
+        table.add_columns("job", "state", "queue", "reason", "node", "elapsed/limit", "workers")
         yield table
 
     @property
     def table(self) -> DataTable:
         return self.query_one("#queue-table", DataTable)
 
-    def update_jobs(self, jobs) -> None:
-        """Redraw from the session's job views (see hpctui.core.tracker.JobView)."""
+    def update_jobs(self, jobs, now: float, time_limit: str = "") -> None:
+        """Redraw from the session's jobs (hpctui.core.tracker.JobInfo); `now` is
+        time.monotonic(), the session's clock; `time_limit` the profile's walltime."""
         table = self.table
         selected = None
         if table.row_count and table.cursor_row is not None:
@@ -65,18 +77,17 @@ class QueuePane(Pane):
         table.clear()
         counts: dict[str, int] = {}
         for job in jobs:
-            state = job.state
-            counts[job.display_state] = counts.get(job.display_state, 0) + 1
-            style = "bold red" if job.display_state == "started, not connected" else STATE_STYLE.get(state, "")
-            elapsed = job.elapsed or "-"
-            limit = job.time_limit or "-"
+            phase = job.phase.value
+            counts[phase] = counts.get(phase, 0) + 1
+            marker = "✗ " if phase == "started, not connected" else ""
             table.add_row(
                 job.job_id,
-                Text(job.display_state, style=style),
+                Text(marker + phase, style=PHASE_STYLE.get(phase, "")),
+                job.queue_state or "-",
                 job.reason or "",
                 job.nodes or "",
-                f"{elapsed}/{limit}",
-                f"{job.connected}/{job.expected}",
+                f"{elapsed_text(job.running_since, now)}/{time_limit or '-'}",
+                f"{len(job.connected)}/{len(job.worker_names)}",
                 key=job.job_id,
             )
         if selected is not None and selected in table.rows:

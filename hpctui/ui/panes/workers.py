@@ -48,7 +48,7 @@ class WorkersPane(Pane):
         yield table
 
     def update_workers(self, workers, expected: int, not_connected_jobs: list[str]) -> None:
-        """Redraw from the session's worker views (see hpctui.core.tracker.WorkerView)."""
+        """Redraw from the session's workers (hpctui.core.tracker.WorkerInfo)."""
         workers = list(workers)
         self.query_one("#workers-count", Static).update(
             f"{len(workers)}/{expected} connected"
@@ -63,8 +63,10 @@ class WorkersPane(Pane):
         table = self.query_one("#workers-table", DataTable)
         table.clear()
         for w in workers:
-            connect = f"{w.connect_seconds:.1f}s" if w.connect_seconds is not None else "-"
+            # Time to connect: from the job starting to run (else from its submission).
+            took = w.start_to_join if w.start_to_join is not None else w.submit_to_join
+            connect = f"{took:.1f}s" if took is not None else "-"
             table.add_row(
-                w.name, w.job_id or "-", w.host or "-", w.address, str(w.nthreads or "-"),
-                format_bytes(w.memory_limit), connect, key=w.name,
+                w.name, w.job_id or "-", w.host or "-", w.address, str(w.threads or "-"),
+                format_bytes(w.memory), connect, key=w.address,
             )

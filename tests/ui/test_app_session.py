@@ -1,0 +1,78 @@
+"""The whole app with a real cluster session on the local backend: scale, watch workers connect,
+read a job's logs, and quit with no job left running."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hpctui.core.context import LaunchContext
+from hpctui.core.workspace import Workspace
+from hpctui.ui.app import HpcTuiApp
+from hpctui.ui.screens.quit import QuitScreen
+
+
+def local_config(tmp_path: Path) -> Path:
+    path = tmp_path / "local.yaml"
+    path.write_text(
+        "# laptop test\n"
+        "jobqueue:\n"
+        "  local:\n"
+        "    cores: 1\n"
+        "    memory: 1GB\n"
+        f"    log-directory: {tmp_path / 'logs'}\n"
+        "    scheduler-options: {dashboard_address: '127.0.0.1:0'}\n"
+        "    worker-extra-args: ['--dashboard-address', '127.0.0.1:0']\n"
+    )
+    return path
+
+
+def make_app(tmp_path: Path, kind: str = "local", config: Path | None = None) -> HpcTuiApp:
+    config = config or local_config(tmp_path)
+    context = LaunchContext(kind, "test", config, True)
+    return HpcTuiApp(context, workspace_loader=lambda: Workspace.from_config(
+        kind, config, paths=[], environ={}))
+
+
+async def wait_for(pilot, condition, timeout: float = 60.0, what: str = "condition"):
+    for _ in range(int(timeout / 0.1)):
+        if condition():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+async def test_scale_up_workers_connect_logs_show_and_quit_cancels(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.session is not None, what="the session")
+        await wait_for(pilot, lambda: "scheduler" in str(app.query_one("#status-bar").render()),
+                       what="the scheduler address")
+        await pilot.press("plus", "plus")
+        await wait_for(pilot, lambda: app.session.snapshot().connected_workers == 2,
+                       what="2 workers connected")
+        await wait_for(pilot, lambda: "2/2 connected" in str(
+            app.pane("workers").query_one("#workers-count").render()), timeout=5,
+            what="the workers pane to say 2/2")
+        jobs = [j.job_id for j in app.session.snapshot().jobs]
+        assert app.pane("queue").table.row_count == 2
+        # The first job's log is selected and shows the worker's start-up lines.
+        await wait_for(pilot, lambda: any("Registered to" in e.text
+                                          for e in app.logs.lines(app.selected_job)),
+                       what="worker log lines")
+        assert app.pane("logs").view.lines
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitScreen), timeout=5,
+                       what="the quit confirmation")
+        assert "cancels the 2 jobs" in str(app.screen.query_one("Static").render())
+        await pilot.press("y")
+    assert app.shutdown(timeout=60)
+    assert not any(_pid_alive(int(j)) for j in jobs)
