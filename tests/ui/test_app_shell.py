@@ -28,7 +28,7 @@ async def test_starts_shows_facts_and_quits(tmp_path):
 
 async def _all_mounted(pilot, area):
     # Panes after the first mount right after the first frame.
-    for _ in range(200):
+    for _ in range(500):
         if all(p.is_mounted for p in area._panes):
             return
         await pilot.pause(0.02)
