@@ -1,0 +1,158 @@
+"""The TUI through Pilot on the real SLURM testbed: the seed's two failures, fixed from the keyboard.
+
+1. A header line the site refuses (a partition that doesn't exist): the rejection view opens
+   on sbatch's real error, `e` jumps to that line, `x` skips it, `A` + `y` write and apply,
+   and the job is accepted and its worker connects.
+2. No interface: the jobs run but no worker connects, and the logs pane shows the time-outs;
+   the user sets `interface` to `ib0` in the settings pane and applies; workers connect, and
+   the config file on disk holds `interface: ib0` with its earlier comments intact.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from hpctui.core.context import LaunchContext
+from hpctui.core.workspace import Workspace
+from hpctui.ui.app import HpcTuiApp
+from hpctui.ui.screens.apply import ApplyScreen
+from hpctui.ui.screens.quit import QuitScreen
+from hpctui.ui.screens.rejection import RejectionScreen
+
+pytestmark = [pytest.mark.testbed, pytest.mark.timeout(240)]
+
+
+def _queued(job_name: str) -> list[str]:
+    out = subprocess.run(["squeue", "--noheader", f"--name={job_name}", "--format=%i"],
+                         capture_output=True, text=True, timeout=20)
+    return out.stdout.split()
+
+
+def _config(tmp_path: Path, job_name: str, extra: str) -> Path:
+    path = tmp_path / "site.yaml"
+    path.write_text(
+        "# Our cluster's Dask settings (comment kept by hpctui)\n"
+        "jobqueue:\n"
+        "  slurm:\n"
+        f"    name: {job_name}   # unique per test run\n"
+        "    cores: 1\n"
+        "    memory: 1GB\n"
+        f"    log-directory: {tmp_path / 'logs'}\n"
+        "    scheduler-options: {dashboard_address: '127.0.0.1:0'}\n"
+        "    worker-extra-args: ['--dashboard-address', '127.0.0.1:0']\n"
+        + extra
+    )
+    return path
+
+
+def _app(path: Path) -> HpcTuiApp:
+    return HpcTuiApp(LaunchContext("slurm", "test", path, True),
+                     workspace_loader=lambda: Workspace.from_config(
+                         "slurm", path, paths=[], environ={}))
+
+
+async def _wait(pilot, condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        await pilot.pause(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+async def _quit(pilot, app) -> None:
+    await pilot.press("q")
+    await pilot.pause(0.3)
+    if isinstance(app.screen, QuitScreen):
+        await pilot.press("y")
+
+
+async def test_rejected_header_line_skipped_and_accepted(tmp_path):
+    job_name = f"tui-rej-{uuid.uuid4().hex[:6]}"
+    path = _config(tmp_path, job_name, "    interface: ib0\n    queue: nosuchpartition\n")
+    app = _app(path)
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            await _wait(pilot, lambda: app.session is not None, 30, "the session")
+            await pilot.press("plus")
+            await _wait(pilot, lambda: isinstance(app.screen, RejectionScreen), 60,
+                        "the rejection view")
+            screen_text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+            assert "invalid partition" in screen_text.lower()
+            assert "sbatch" in screen_text
+            await pilot.press("e")
+            await _wait(pilot, lambda: not isinstance(app.screen, RejectionScreen), 5, "e")
+            script = app.pane("script")
+            assert script.highlighted_line.text == "#SBATCH -p nosuchpartition"
+            await pilot.press("x")
+            assert "nosuchpartition" not in app.workspace.preview().script
+            await pilot.press("A")
+            await _wait(pilot, lambda: isinstance(app.screen, ApplyScreen), 20, "the apply view")
+            await pilot.press("y")
+            await _wait(pilot, lambda: app.session.snapshot().connected_workers == 1, 90,
+                        "the worker of the accepted job")
+            await _quit(pilot, app)
+        assert app.shutdown(60)
+    finally:
+        subprocess.run(["scancel", f"--name={job_name}"], capture_output=True, timeout=20)
+    assert "job-directives-skip" in path.read_text()
+    assert "# Our cluster's Dask settings" in path.read_text()
+    deadline = time.monotonic() + 20
+    while _queued(job_name) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert _queued(job_name) == []
+
+
+async def test_no_interface_timeouts_in_logs_then_ib0_connects(tmp_path, testbed):
+    job_name = f"tui-net-{uuid.uuid4().hex[:6]}"
+    # Workers give up after 5 s instead of 30 s, so the failure shows quickly.
+    path = _config(tmp_path, job_name,
+                   "    job-script-prologue:\n"
+                   "      - export DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s\n")
+    app = _app(path)
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            await _wait(pilot, lambda: app.session is not None, 30, "the session")
+            await pilot.press("plus", "plus")
+            await _wait(
+                pilot,
+                lambda: app.selected_job is not None and any(
+                    "Timed out trying to connect" in e.text
+                    for e in app.logs.lines(app.selected_job)),
+                90, "the connection time-out in the selected job's log")
+            assert app.session.snapshot().connected_workers == 0
+            logs_text = "\n".join(str(line) for line in app.pane("logs").view.lines)
+            assert testbed.default_addr in logs_text and "▶" in logs_text
+            # Settings pane: set interface to ib0 and apply.
+            app.show_pane("settings")
+            settings = app.pane("settings")
+            settings.edit_key("interface")
+            await pilot.pause(0.2)
+            for _ in range(30):
+                await pilot.press("backspace")
+            await pilot.press(*"ib0", "enter")
+            assert app.workspace.pending.get("interface") == "ib0"
+            await pilot.press("A")
+            await _wait(pilot, lambda: isinstance(app.screen, ApplyScreen), 20, "the apply view")
+            await pilot.press("y")
+            await _wait(pilot, lambda: app.session.snapshot().connected_workers == 2, 90,
+                        "2 workers connected after setting ib0")
+            workers = app.session.snapshot().workers
+            assert all(w.address.startswith(f"tcp://{testbed.compute_ib0}:") for w in workers)
+            await _quit(pilot, app)
+        assert app.shutdown(60)
+    finally:
+        subprocess.run(["scancel", f"--name={job_name}"], capture_output=True, timeout=20)
+    text = path.read_text()
+    assert "interface: ib0" in text
+    assert "# Our cluster's Dask settings (comment kept by hpctui)" in text
+    assert "# unique per test run" in text
+    deadline = time.monotonic() + 20
+    while _queued(job_name) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert _queued(job_name) == []
