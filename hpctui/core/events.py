@@ -111,6 +111,17 @@ class LogLinesAppended(SessionEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class WorkerLogLinesAppended(SessionEvent):
+    """New records of a connected worker's in-memory log (what `get_worker_logs` shows),
+    for when its log files are on a file system this machine cannot read."""
+
+    name: str
+    address: str
+    job_id: str | None
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class QueueError(SessionEvent):
     """Asking the queue failed; the session keeps working."""
 

@@ -28,7 +28,7 @@ from hpctui.core import cleanup
 from hpctui.core.eventbus import EventBus
 from hpctui.core.events import (ClusterStarted, ClusterStartFailed, JobsCancelled, JobSubmitted,
                                 LogLinesAppended, QueueError, SessionClosed, SessionEvent,
-                                SessionFailed, SubmitFailed)
+                                SessionFailed, SubmitFailed, WorkerLogLinesAppended)
 from hpctui.core.kinds import cluster_class, get_kind
 from hpctui.core.tracked_job import tracked_cluster_class, worker_names
 from hpctui.core.tracker import DEFAULT_NOT_CONNECTED_AFTER, JobTracker, Snapshot
@@ -52,6 +52,7 @@ class ClusterSession:
         cancel_timeout: float = cleanup.CANCEL_TIMEOUT,
         handle_exits: bool = True,
         poller_options: dict[str, Any] | None = None,
+        worker_logs_every: float | None = 2.0,
     ) -> None:
         get_kind(kind)  # ValueError naming the valid kinds
         if not isinstance(cluster_kwargs, dict):
@@ -62,6 +63,10 @@ class ClusterSession:
         self._poll_queue = poll_queue
         self._follow_logs = follow_logs
         self._poller_options = poller_options or {}
+        if worker_logs_every is not None and not worker_logs_every > 0:
+            raise ValueError(f"worker_logs_every must be > 0 seconds or None, got {worker_logs_every!r}")
+        self._worker_logs_every = worker_logs_every
+        self._worker_log_tracker = None  # a WorkerLogTracker per cluster
         self._bus = EventBus()
         self._tracker = JobTracker(not_connected_after)
         self._record = cleanup.JobRecord(kind, state_dir)
@@ -168,6 +173,8 @@ class ClusterSession:
     async def _serve(self) -> None:
         assert self._ops is not None
         ticker = asyncio.create_task(self._tick())
+        if self._worker_logs_every:
+            log_task = asyncio.create_task(self._worker_logs())
         while True:
             op = await self._ops.get()
             if op[0] == "scale":
@@ -182,6 +189,8 @@ class ClusterSession:
                 elif op[0] == "close":
                     await self._close()
                     ticker.cancel()
+                    if self._worker_logs_every:
+                        log_task.cancel()
                     return
             except Exception as e:  # a bug here must reach the user, and the loop must go on
                 log.exception("session operation %s failed", op[0])
@@ -191,6 +200,28 @@ class ClusterSession:
         while True:
             await asyncio.sleep(1.0)
             self._publish_all(self._tracker.tick(time.monotonic()))
+
+    async def _worker_logs(self) -> None:
+        from hpctui.core.workerlogs import WorkerLogTracker, fetch_worker_logs
+
+        while True:
+            await asyncio.sleep(self._worker_logs_every)
+            cluster = self._cluster
+            if cluster is None or not cluster.scheduler.workers:
+                continue
+            if self._worker_log_tracker is None:
+                self._worker_log_tracker = WorkerLogTracker()
+            try:
+                updates = await fetch_worker_logs(cluster.scheduler, self._worker_log_tracker)
+            except Exception as e:  # a worker going away mid-broadcast: ask again next round
+                log.debug("fetching worker logs failed: %s", e)
+                continue
+            workers = {w.address: w for w in self._tracker.snapshot().workers}
+            for u in updates:
+                w = workers.get(u.worker)
+                self._publish(WorkerLogLinesAppended(
+                    name=w.name if w else "", address=u.worker, job_id=w.job_id if w else None,
+                    lines=tuple(u.lines)))
 
     # ------------------------------------------------------------------ operations
 
@@ -269,6 +300,7 @@ class ClusterSession:
                 self._record.remove(list(r.job_ids))
         self._stop_watchers()
         self._tracker.forget(self._tracker.job_ids())
+        self._worker_log_tracker = None
         self._stopping_why = ""
 
     def _finish_close(self) -> None:
@@ -317,6 +349,8 @@ class ClusterSession:
             now=time.monotonic(), registered_at=fact.registered_at))
 
     def _on_leave(self, fact) -> None:
+        if self._worker_log_tracker is not None:
+            self._worker_log_tracker.forget(fact.address)
         self._publish_all(self._tracker.worker_left(fact.address, fact.reason, time.monotonic()))
         if self._poller is not None:
             self._poller.poke()

@@ -13,7 +13,8 @@ from session_events import EventLog
 
 from hpctui.core.events import (ClusterStarted, ClusterStartFailed, JobsCancelled,
                                 JobStateChanged, JobSubmitted, LogLinesAppended, QueueError,
-                                SessionClosed, SubmitFailed, WorkerJoined, WorkerLeft)
+                                SessionClosed, SubmitFailed, WorkerJoined, WorkerLeft,
+                                WorkerLogLinesAppended)
 from hpctui.core.localjob import cancel_local_job
 from hpctui.core.session import ClusterSession
 
@@ -293,3 +294,17 @@ def test_hung_queue_command_is_an_event_and_the_session_goes_on(tmp_path, monkey
     assert err.message == "squeue timed out after 0.5 s"
     s.scale(0)  # the loop still answers while squeue hangs
     log.wait_for(JobsCancelled, lambda e: e.job_ids == ("4242",), timeout=30)
+
+
+def test_in_memory_logs_of_connected_workers(tmp_path, session_factory):
+    s, log = session_factory("local", local_kwargs(tmp_path), poll_queue=False,
+                             follow_logs=False, worker_logs_every=0.5)
+    s.start()
+    s.scale(1)
+    joined = log.wait_for(WorkerJoined, timeout=90)[0]
+    got = log.wait_for(WorkerLogLinesAppended, timeout=30)[0]
+    assert (got.name, got.address, got.job_id) == (joined.name, joined.address, joined.job_id)
+    assert any("Registered to:" in ln for ln in got.lines)
+    time.sleep(1.5)  # later rounds bring only new records, not the same ones again
+    lines = [ln for e in log.of(WorkerLogLinesAppended) for ln in e.lines]
+    assert sum("Start worker at:" in ln for ln in lines) == 1
