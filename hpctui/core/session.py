@@ -124,6 +124,10 @@ class ClusterSession:
         get_kind(kind)
         if not isinstance(cluster_kwargs, dict):
             raise ValueError(f"cluster_kwargs must be a dict, got {type(cluster_kwargs).__name__}")
+        with self._lock:
+            if not self._started:  # nothing runs yet: the next start() uses the new settings
+                self.kind, self.cluster_kwargs = kind, dict(cluster_kwargs)
+                return
         self._submit_op(("apply", kind, dict(cluster_kwargs)))
 
     def close(self) -> None:

@@ -308,3 +308,12 @@ def test_in_memory_logs_of_connected_workers(tmp_path, session_factory):
     time.sleep(1.5)  # later rounds bring only new records, not the same ones again
     lines = [ln for e in log.of(WorkerLogLinesAppended) for ln in e.lines]
     assert sum("Start worker at:" in ln for ln in lines) == 1
+
+
+def test_apply_before_start_just_changes_the_settings(tmp_path, session_factory):
+    s, log = session_factory("slurm", slurm_kwargs(tmp_path), poll_queue=False, follow_logs=False)
+    s.apply("local", local_kwargs(tmp_path, python="sleep 600; true", job_name="hpctui-pre"))
+    s.start()
+    s.scale(1)
+    assert log.wait_for(ClusterStarted)[0].kind == "local"
+    assert log.wait_for(JobSubmitted)[0].job_name == "hpctui-pre"
