@@ -92,3 +92,28 @@ def dashboard_access(
         laptop_url=f"http://localhost:{local_port}/status",
         proxy_path=f"{prefix}proxy/{port}/status",
     )
+
+
+def bound_dashboard_link(link: str, dashboard_address: str | None) -> str:
+    """The dashboard link with the host it is really bound to.
+
+    distributed builds `dashboard_link` from the scheduler's advertised host, but
+    `scheduler-options: {dashboard_address: "127.0.0.1:8787"}` binds the dashboard to
+    loopback only: an `ssh -L` to the advertised host would then reach nothing. When the
+    setting names a specific host, that host is used (the port stays the link's, which is
+    the one really bound, e.g. after "port 8787 in use").
+    """
+    if not link or not dashboard_address:
+        return link
+    setting = str(dashboard_address).strip()
+    host = setting.rsplit(":", 1)[0] if ":" in setting else ""
+    host = host.strip("[]")
+    if host in _WILDCARD_HOSTS:
+        return link
+    try:
+        _, port = parse_dashboard_address(link)
+    except ValueError:
+        return link
+    scheme = link.split("://", 1)[0] if "://" in link else "http"
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}:{port}/status"

@@ -365,8 +365,10 @@ class HpcTuiApp(App):
     def _show_dashboard(self, link: str) -> None:
         if not link:
             return
-        from hpctui.core.tunnel import dashboard_access
+        from hpctui.core.tunnel import bound_dashboard_link, dashboard_access
 
+        options = (self.workspace.applied.get("scheduler-options") or {}) if self.workspace else {}
+        link = bound_dashboard_link(link, options.get("dashboard_address"))
         try:
             access = dashboard_access(link)
         except ValueError:

@@ -52,3 +52,17 @@ def test_defaults_come_from_this_machine(monkeypatch):
 def test_bad_address_names_the_value(bad):
     with pytest.raises(ValueError, match="dashboard address"):
         parse_dashboard_address(bad)
+
+
+def test_bound_dashboard_link_uses_the_host_the_dashboard_is_bound_to():
+    from hpctui.core.tunnel import bound_dashboard_link
+
+    link = "http://192.0.2.2:8787/status"
+    assert bound_dashboard_link(link, "127.0.0.1:8787") == "http://127.0.0.1:8787/status"
+    # The port stays the one really bound (8787 may have been taken).
+    assert bound_dashboard_link("http://192.0.2.2:40123/status", "127.0.0.1:0") == \
+        "http://127.0.0.1:40123/status"
+    # All interfaces, or no setting: the advertised host is right.
+    assert bound_dashboard_link(link, ":8787") == link
+    assert bound_dashboard_link(link, "0.0.0.0:8787") == link
+    assert bound_dashboard_link(link, None) == link

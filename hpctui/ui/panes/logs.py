@@ -67,7 +67,7 @@ class LogsPane(Pane):
     def compose(self) -> ComposeResult:
         yield Static("no job selected: pick one in the queue pane", id="logs-title")
         yield Input(placeholder="filter (substring; Enter applies, Esc clears)", id="logs-filter")
-        yield RichLog(id="logs-view", max_lines=MAX_SHOWN, wrap=False, auto_scroll=True)
+        yield RichLog(id="logs-view", max_lines=MAX_SHOWN, wrap=True, auto_scroll=True)
 
     @property
     def view(self) -> RichLog:

@@ -31,12 +31,12 @@ class StatusBar(Static):
     }
     """
 
-    kind_label: reactive[str] = reactive("")
-    config_path: reactive[str] = reactive("")
-    scheduler_address: reactive[str] = reactive("")
-    dashboard: reactive[str] = reactive("")
-    tunnel_command: reactive[str] = reactive("")
-    notice: reactive[str] = reactive("")
+    kind_label: reactive[str] = reactive("", layout=True)
+    config_path: reactive[str] = reactive("", layout=True)
+    scheduler_address: reactive[str] = reactive("", layout=True)
+    dashboard: reactive[str] = reactive("", layout=True)
+    tunnel_command: reactive[str] = reactive("", layout=True)
+    notice: reactive[str] = reactive("", layout=True)
 
     def __init__(self) -> None:
         super().__init__(id="status-bar")
