@@ -70,6 +70,14 @@ class ConfigWritten(Message):
         self.outcome = outcome
 
 
+class LeftoversFound(Message):
+    """Jobs recorded by an earlier hpctui that died without cancelling them."""
+
+    def __init__(self, leftovers) -> None:
+        super().__init__()
+        self.leftovers = leftovers
+
+
 class HpcTuiApp(App):
     """hpctui's main application."""
 
@@ -141,6 +149,7 @@ class HpcTuiApp(App):
         self.pane_area.show(self._panes[0].PANE_ID)
         # After the first frame: importing dask in a thread still takes the GIL from the UI.
         self.call_after_refresh(self._load_workspace)
+        self.call_after_refresh(self._find_leftovers)
 
     def on_resize(self, event: Resize) -> None:
         self._apply_size(event.size.width, event.size.height)
@@ -291,6 +300,34 @@ class HpcTuiApp(App):
         else:
             self.session.apply(profile.kind, profile.cluster_kwargs())
         self.notice(f"applied: re-submitting {self.session.workers_wanted} worker(s)")
+
+    # -- jobs an earlier hpctui left behind ----------------------------------------------
+
+    @work(thread=True, exclusive=True, group="leftovers", exit_on_error=False)
+    def _find_leftovers(self) -> None:
+        from hpctui.core.cleanup import find_leftovers
+
+        leftovers = find_leftovers()
+        if leftovers:
+            self.post_message(LeftoversFound(leftovers))
+
+    def on_leftovers_found(self, message: LeftoversFound) -> None:
+        from hpctui.ui.screens.leftovers import LeftoversScreen
+
+        def answered(cancel: bool | None) -> None:
+            if cancel:
+                self._cancel_leftovers(message.leftovers)
+
+        self.push_screen(LeftoversScreen(message.leftovers), answered)
+
+    @work(thread=True, exclusive=True, group="leftovers", exit_on_error=False)
+    def _cancel_leftovers(self, leftovers) -> None:
+        from hpctui.core.cleanup import cancel_leftovers
+
+        results = cancel_leftovers(leftovers)
+        text = "; ".join(("cancelled " if r.ok else "could not cancel ") + ", ".join(r.job_ids)
+                         + (f" ({r.detail})" if r.detail else "") for r in results)
+        self.call_from_thread(self.notice, text)
 
     # -- the cluster session ------------------------------------------------------------
 

@@ -76,3 +76,37 @@ async def test_scale_up_workers_connect_logs_show_and_quit_cancels(tmp_path):
         await pilot.press("y")
     assert app.shutdown(timeout=60)
     assert not any(_pid_alive(int(j)) for j in jobs)
+
+
+async def test_leftovers_of_a_killed_hpctui_are_offered_and_cancelled(tmp_path):
+    import subprocess
+
+    import sys
+
+    from hpctui.core.cleanup import find_leftovers
+    from hpctui.ui.screens.leftovers import LeftoversScreen
+
+    # A real "job" (a local process in its own session), recorded by an hpctui process that
+    # is then killed with -9, so nothing cancels it.
+    job = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    killed = subprocess.run([sys.executable, "-c", (
+        "import os, signal\n"
+        "from hpctui.core.cleanup import JobRecord\n"
+        f"JobRecord('local').add('{job.pid}')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")], timeout=60)
+    assert killed.returncode == -9
+    try:
+        assert find_leftovers(), "the record should be a leftover"
+        app = make_app(tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, LeftoversScreen), 20,
+                           what="the leftovers question")
+            assert str(job.pid) in str(app.screen.query_one("#leftovers-text").render())
+            await pilot.press("y")
+            await wait_for(pilot, lambda: job.poll() is not None, 20, what="the job cancelled")
+            app._quit()
+        app.shutdown(30)
+        assert find_leftovers() == []
+    finally:
+        if job.poll() is None:
+            job.kill()
