@@ -1,0 +1,105 @@
+"""Gathers a session's events into `Signals`, so diagnosis can run at any moment.
+
+A `SignalCollector` subscribes to a `ClusterSession` (or is fed events by hand) and keeps,
+bounded, what the rules read: submission failures, the latest queue rows, the last lines of
+each job's logs, worker joins and leaves, the scheduler's address. `signals(profile)` makes
+the immutable `Signals` for `diagnose()`. Thread-safe: events arrive on the session's
+delivery thread, `signals()` is called from wherever diagnosis runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+
+from hpctui.core import events as ev
+from hpctui.core.diagnosis.signals import Signals, WorkerEvent, WorkerLog
+from hpctui.core.rejection import SubmitRejection
+from hpctui.schedulers.base import JobRow, JobState
+
+LOG_LINES_PER_JOB = 400  # the rules look for signs near the end of a log
+MAX_JOBS_WITH_LOGS = 50
+MAX_WORKER_EVENTS = 500
+MAX_FAILURES = 20
+
+
+class SignalCollector:
+    """Accumulates session events; `signals()` snapshots them for diagnosis."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: deque[SubmitRejection] = deque(maxlen=MAX_FAILURES)
+        self._errors: deque[str] = deque(maxlen=MAX_FAILURES)
+        self._queue: dict[str, JobRow] = {}
+        self._logs: dict[str, deque[str]] = {}
+        self._log_source: dict[str, str] = {}
+        self._worker_events: deque[WorkerEvent] = deque(maxlen=MAX_WORKER_EVENTS)
+        self._scheduler_address: str | None = None
+        self._connected = 0
+        self._submitted = 0
+        self.version = 0  # bumped at every change: callers re-diagnose only when it moved
+
+    def reset(self) -> None:
+        """Forget the previous attempt (after an apply: a new cluster, new jobs)."""
+        with self._lock:
+            self.__init__()  # type: ignore[misc]
+
+    def on_event(self, event: ev.SessionEvent) -> None:
+        """Feed one session event (a `ClusterSession.subscribe` callback)."""
+        with self._lock:
+            self.version += 1
+            if isinstance(event, ev.SubmitFailed):
+                e = event.error
+                self._failures.append(SubmitRejection(command=e.command, exit_code=e.exit_code,
+                                                      stdout=e.stdout, stderr=e.stderr or e.message))
+            elif isinstance(event, ev.ClusterStartFailed):
+                self._errors.append(event.message)
+            elif isinstance(event, ev.ClusterStarted):
+                self._scheduler_address = event.scheduler_address
+            elif isinstance(event, ev.JobSubmitted):
+                self._submitted += 1
+                self._queue[event.job_id] = JobRow(event.job_id, JobState.PENDING, "submitted")
+            elif isinstance(event, ev.JobStateChanged):
+                old = self._queue.get(event.job_id)
+                state = JobState(event.queue_state) if event.queue_state in JobState._value2member_map_ \
+                    else (old.state if old else JobState.UNKNOWN)
+                self._queue[event.job_id] = JobRow(event.job_id, state, event.new, reason=event.reason)
+            elif isinstance(event, ev.WorkerJoined):
+                self._connected += 1
+                self._worker_events.append(WorkerEvent("joined", event.name or event.address,
+                                                       job_id=event.job_id))
+            elif isinstance(event, ev.WorkerLeft):
+                self._connected = max(0, self._connected - 1)
+                self._worker_events.append(WorkerEvent("left", event.name or event.address,
+                                                       reason=event.reason, job_id=event.job_id))
+            elif isinstance(event, ev.LogLinesAppended):
+                self._add_log(event.job_id, event.path, event.lines)
+            else:
+                self.version -= 1  # nothing the rules read
+
+    def _add_log(self, job_id: str, source: str, lines) -> None:
+        if job_id not in self._logs:
+            if len(self._logs) >= MAX_JOBS_WITH_LOGS:
+                oldest = next(iter(self._logs))
+                del self._logs[oldest]
+                self._log_source.pop(oldest, None)
+            self._logs[job_id] = deque(maxlen=LOG_LINES_PER_JOB)
+        self._logs[job_id].extend(lines)
+        self._log_source[job_id] = source
+
+    def signals(self, profile=None, **extra) -> Signals:
+        """The facts gathered so far, as `Signals` (`extra` adds probe, stacks, interfaces...)."""
+        with self._lock:
+            return Signals(
+                profile=profile,
+                submit_failures=tuple(self._failures),
+                errors=tuple(self._errors),
+                queue=tuple(self._queue.values()),
+                worker_logs=tuple(WorkerLog(self._log_source.get(j, f"job {j}"), tuple(lines), j)
+                                  for j, lines in self._logs.items()),
+                worker_events=tuple(self._worker_events),
+                scheduler_address=self._scheduler_address,
+                workers_connected=self._connected,
+                jobs_submitted=self._submitted,
+                **extra,
+            )

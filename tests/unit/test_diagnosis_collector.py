@@ -1,0 +1,46 @@
+"""SignalCollector: session events in, Signals out, and diagnosis finds the seed's failures."""
+
+from pathlib import Path
+
+from hpctui.core import events as ev
+from hpctui.core.diagnosis import diagnose
+from hpctui.core.diagnosis.collector import LOG_LINES_PER_JOB, SignalCollector
+from hpctui.core.profile import Profile
+from hpctui.core.submit_errors import SubmitError
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def test_worker_log_time_outs_become_the_network_finding():
+    lines = (FIXTURES / "diagnosis" / "testbed_no_interface.err").read_text().splitlines()
+    c = SignalCollector()
+    c.on_event(ev.ClusterStarted(kind="slurm", generation=1, scheduler_address="tcp://192.0.2.2:41000",
+                                 dashboard_link="", cluster_name="c"))
+    c.on_event(ev.JobSubmitted(job_id="17", spec_name="c-0", worker_names=("c-0",),
+                               job_name="dask-worker", submit_output="Submitted batch job 17"))
+    c.on_event(ev.LogLinesAppended(job_id="17", path="dask-worker-17.err", stream="stderr",
+                                   lines=tuple(lines)))
+    signals = c.signals(Profile("slurm", {"cores": 1, "memory": "1GB"}))
+    assert signals.jobs_submitted == 1 and signals.worker_logs[0].job_id == "17"
+    modes = {f.mode for f in diagnose(signals)}
+    assert 1 in modes
+
+
+def test_rejection_becomes_a_submit_failure_signal():
+    c = SignalCollector()
+    error = SubmitError(command="sbatch /tmp/x.sh", exit_code=1, stdout="",
+                        stderr="sbatch: error: invalid partition specified: nosuch\n")
+    c.on_event(ev.SubmitFailed(spec_name="c-0", error=error))
+    signals = c.signals(Profile("slurm", {"cores": 1, "memory": "1GB", "queue": "nosuch"}))
+    assert signals.submit_failures[0].exit_code == 1
+    assert any(f.mode == 8 for f in diagnose(signals))
+
+
+def test_logs_are_bounded_and_reset_forgets():
+    c = SignalCollector()
+    c.on_event(ev.LogLinesAppended(job_id="1", path="x.err", stream="stderr",
+                                   lines=tuple(f"line {i}" for i in range(LOG_LINES_PER_JOB * 3))))
+    assert len(c.signals().worker_logs[0].lines) == LOG_LINES_PER_JOB
+    before = c.version
+    c.reset()
+    assert c.signals().worker_logs == () and c.version == 0 and before > 0
