@@ -1,0 +1,52 @@
+"""Real inputs for the findings and stacks panes: `diagnose()` over the recorded fixtures.
+
+Worker log and stack samples come from tests/fixtures (recorded on the testbed / this machine);
+the sbatch refusal is SLURM's own text from the failure-mode catalogue.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hpctui.core import hangsites, stacks
+from hpctui.core.diagnosis import Signals, StackReport, WorkerLog, diagnose
+from hpctui.core.netfacts import Address, InterfaceFacts
+from hpctui.core.profile import Profile
+from hpctui.core.rejection import SubmitRejection
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+STACKS = FIXTURES / "stacks"
+LOGIN = (InterfaceFacts("eth0", (Address("192.0.2.2", 24),), (), True, None, 1500, False, True),
+         InterfaceFacts("ib0", (Address("10.213.7.1", 24),), (), True, None, 1500, False, False))
+
+
+def summary(name: str) -> stacks.StacksSummary:
+    """The recorded stack file `name` (without .stacks), summarised as the pane would."""
+    return stacks.summarize(stacks.read_sample_file(STACKS / f"{name}.stacks"))
+
+
+def all_summaries() -> dict[str, stacks.StacksSummary]:
+    found = {}
+    for name in ("healthy-nanny", "healthy-worker", "lock-nanny", "lock-worker", "slow-imports"):
+        s = summary(name)
+        found[s.file.label] = s
+    return found
+
+
+def real_findings(profile: Profile):
+    """diagnose() over a refused sbatch, the testbed's no-interface worker log, and the sampler's
+    reports on the lock and slow-import recordings."""
+    reports = []
+    for name in ("lock-worker", "slow-imports"):
+        s = summary(name)
+        reports += [StackReport(s.file.label, f) for f in hangsites.diagnose(s)]
+    log = (FIXTURES / "diagnosis" / "testbed_no_interface.err").read_text().splitlines()
+    signals = Signals(
+        profile=profile,
+        worker_logs=(WorkerLog("dask-worker-17.err", tuple(log)),),
+        submit_failures=(SubmitRejection(
+            "sbatch /tmp/job.sh", 1, "",
+            "sbatch: error: Requesting memory by node is not supported. Use --mem-per-cpu."),),
+        errors=("FileNotFoundError: [Errno 2] No such file or directory: 'sbatch'",),
+        login_interfaces=LOGIN, stacks=tuple(reports))
+    return diagnose(signals)
