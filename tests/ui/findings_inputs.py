@@ -50,3 +50,19 @@ def real_findings(profile: Profile):
         errors=("FileNotFoundError: [Errno 2] No such file or directory: 'sbatch'",),
         login_interfaces=LOGIN, stacks=tuple(reports))
     return diagnose(signals)
+
+
+def recording_app(pane_factory, workspace):
+    """A PaneApp (tests/ui/editing_apps.py) that also counts the ApplyProfile requests."""
+    from editing_apps import PaneApp
+    from hpctui.ui.messages import ApplyProfile
+
+    class _App(PaneApp):
+        def __init__(self) -> None:
+            super().__init__(pane_factory, workspace)
+            self.applies = 0
+
+        def on_apply_profile(self, message: ApplyProfile) -> None:
+            self.applies += 1
+
+    return _App()

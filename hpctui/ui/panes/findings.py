@@ -1,0 +1,209 @@
+"""The findings pane: what diagnosis found, most confident first, evidence one key away, fix on `f`.
+
+The app calls `update_findings(findings)` whenever `diagnose()` has run again; the list is
+redrawn ordered by confidence and the highlighted finding stays highlighted when it is still
+there. Each row starts with a marker readable without colour: "★" when `f` applies a profile
+change, "!" when the fix is an action only the user can take. Enter or `v` opens the quoted
+evidence with the file and line each quote comes from. `f` applies the highlighted finding's
+fix to the pending profile as one undoable edit, then posts `ProfileEdited` and `ApplyProfile`
+(the app's preview -> write -> apply); a finding with no config fix says so and changes nothing.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from hpctui.core.diagnosis.finding import Finding
+from hpctui.core.findings_fix import apply_to_workspace, plan
+from hpctui.core.workspace import Workspace
+from hpctui.ui.messages import ApplyProfile, ProfileEdited
+from hpctui.ui.panes.base import Pane
+
+
+def finding_key(finding: Finding) -> str:
+    """A stable row key: the engine merges findings with the same mode and fix, so that pair
+    names a finding across redraws even when its evidence or confidence changes."""
+    return f"{finding.mode}|{finding.rule_id}|{finding.fix!r}"
+
+
+def marker(finding: Finding) -> str:
+    """"★": `f` changes the profile; "!": only an action in words; " ": no fix known."""
+    if finding.fix.ops:
+        return "★"
+    return "!" if finding.fix.action else " "
+
+
+def evidence_content(finding: Finding) -> Content:
+    """The finding's evidence, one quote per entry under the place it comes from."""
+    parts = [Content.styled(finding.title, "bold"), Content(""),
+             Content(finding.explanation), Content("")]
+    if not finding.evidence:
+        parts.append(Content.styled("(no quoted evidence)", "$text-muted"))
+    for ev in finding.evidence:
+        parts.append(Content.styled(ev.where(), "$text-accent bold"))
+        # Content, not markup: log lines hold brackets ("[Errno 113]") that markup would eat.
+        parts.append(Content("  │ " + ev.text))
+    return Content("\n").join(parts)
+
+
+class EvidenceScreen(ModalScreen[None]):
+    """The quoted lines behind one finding, with their sources. Esc, q, v or Enter closes."""
+
+    DEFAULT_CSS = """
+    EvidenceScreen { align: center middle; }
+    EvidenceScreen > VerticalScroll {
+        width: 90%; height: 80%; border: thick $accent; background: $surface; padding: 0 1;
+    }
+    """
+    BINDINGS = [Binding("escape,q,v,enter", "dismiss", "Close")]
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__()
+        self.finding = finding
+
+    def compose(self) -> ComposeResult:
+        scroll = VerticalScroll()
+        scroll.border_title = f"Evidence · failure mode {self.finding.mode}"
+        scroll.border_subtitle = "Esc closes"
+        with scroll:
+            yield Static(evidence_content(self.finding), id="evidence-text")
+
+
+class FindingsPane(Pane):
+    """Diagnosis findings, most confident first, each with its evidence and fix."""
+
+    PANE_ID = "findings"
+    PANE_TITLE = "Findings"
+    DEFAULT_CSS = """
+    FindingsPane > #findings-count { height: 1; text-style: bold; }
+    FindingsPane > #findings-table { height: 1fr; min-height: 3; }
+    FindingsPane > #findings-detail { height: auto; max-height: 12; padding: 0 1; }
+    FindingsPane > #findings-status { height: auto; color: $text-warning; }
+    """
+    BINDINGS = [
+        Binding("enter,v", "show_evidence", "Evidence", show=True),
+        Binding("f", "apply_fix", "Apply fix", show=True),
+    ]
+
+    def __init__(self, workspace: Workspace | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.workspace = workspace
+        self.findings: list[Finding] = []
+        self._keys: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("✓ no findings yet", id="findings-count")
+        table = DataTable(id="findings-table", cursor_type="row", zebra_stripes=True)
+        table.add_column(" ", key="mark", width=1)
+        table.add_column("conf", key="conf", width=4)
+        table.add_column("mode", key="mode", width=4)
+        table.add_column("problem", key="title")
+        yield table
+        yield Static(id="findings-detail")
+        yield Static(id="findings-status")
+
+    # -- data in ----------------------------------------------------------------------
+
+    def update_findings(self, findings: list[Finding]) -> None:
+        """Redraw from `findings` (any order: shown most confident first), keeping the selection."""
+        table = self.query_one("#findings-table", DataTable)
+        kept = self.selected_key
+        # Same order as diagnose(): confidence, then the catalogue's mode number, then the rule.
+        self.findings = sorted(findings, key=lambda f: (-f.confidence, f.mode, f.rule_id))
+        self._keys = [finding_key(f) for f in self.findings]
+        table.clear()
+        for f, key in zip(self.findings, self._keys):
+            table.add_row(marker(f), f"{f.confidence:.0%}", f"#{f.mode}", f.title, key=key)
+        if kept in self._keys:
+            table.move_cursor(row=self._keys.index(kept), animate=False)
+        elif self._keys:
+            table.move_cursor(row=0, animate=False)
+        n = len(self.findings)
+        fixable = sum(1 for f in self.findings if f.fix.ops)
+        self.query_one("#findings-count", Static).update(
+            "✓ no findings yet" if not n else
+            f"✗ {n} finding{'s' if n != 1 else ''}, most confident first · "
+            f"★ {fixable} fixable with f · Enter: evidence")
+        self._show_detail()
+
+    # -- selection --------------------------------------------------------------------
+
+    @property
+    def selected(self) -> Finding | None:
+        """The highlighted finding."""
+        row = self.query_one("#findings-table", DataTable).cursor_row
+        if not self.findings or row is None or not 0 <= row < len(self.findings):
+            return None
+        return self.findings[row]
+
+    @property
+    def selected_key(self) -> str | None:
+        f = self.selected
+        return finding_key(f) if f is not None else None
+
+    def select_rule(self, rule_id: str) -> bool:
+        """Highlight the first finding of `rule_id` (for the app or a test); False if none."""
+        for i, f in enumerate(self.findings):
+            if f.rule_id == rule_id:
+                self.query_one("#findings-table", DataTable).move_cursor(row=i, animate=False)
+                self._show_detail()
+                return True
+        return False
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_detail()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_show_evidence()
+
+    def _show_detail(self) -> None:
+        f = self.selected
+        detail = self.query_one("#findings-detail", Static)
+        if f is None:
+            detail.update("")
+            return
+        p = plan(f.fix)
+        parts = [Content.styled(f"{marker(f)} {f.title}", "bold"), Content(f.explanation)]
+        if p.applicable:
+            parts.append(Content.styled(f"★ f: {p.summary}", "$text-success"))
+            if p.action:
+                parts.append(Content.styled(f"! then: {p.action}", "$text-warning"))
+        else:
+            parts.append(Content.styled(f"! {p.summary} (f changes nothing)", "$text-warning"))
+        if f.evidence:
+            first = f.evidence[0]
+            more = len(f.evidence) - 1
+            parts.append(Content.styled(
+                f"{first.where()}: {first.text}" + (f" (+{more} more)" if more else ""),
+                "$text-muted"))
+        detail.update(Content("\n").join(parts))
+
+    # -- actions ----------------------------------------------------------------------
+
+    def action_show_evidence(self) -> None:
+        f = self.selected
+        if f is not None:
+            self.app.push_screen(EvidenceScreen(f))
+
+    def action_apply_fix(self) -> None:
+        f = self.selected
+        status = self.query_one("#findings-status", Static)
+        if f is None:
+            return
+        if self.workspace is None:
+            status.update("! the config is still loading: try again in a moment")
+            return
+        result = apply_to_workspace(self.workspace, f.fix, f.title)
+        if not result.ok:
+            status.update("! " + result.message)
+            return
+        status.update("★ " + result.message)
+        self.post_message(ProfileEdited(result.message))
+        self.post_message(ApplyProfile())

@@ -1,0 +1,118 @@
+"""Pilot tests of the findings pane with real findings (diagnose() on the recorded fixtures):
+ordered by confidence, selection kept across updates, evidence on Enter/v, fix on f."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Static
+
+from editing_apps import make_workspace
+from findings_inputs import real_findings, recording_app
+from hpctui.core.jobscript import render_job_script
+from hpctui.ui.panes.findings import EvidenceScreen, FindingsPane
+
+
+def _text(app, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+async def _loaded(pilot, findings):
+    pane = pilot.app.query_one(FindingsPane)
+    pane.update_findings(findings)
+    pane.query_one(DataTable).focus()
+    await pilot.pause()
+    return pane
+
+
+async def test_rows_are_ordered_by_confidence_with_markers(tmp_path):
+    ws = make_workspace(tmp_path)
+    findings = real_findings(ws.pending)
+    app = recording_app(FindingsPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await _loaded(pilot, list(reversed(findings)))  # given in the wrong order
+        table = app.query_one(DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        confs = [int(r[1].rstrip("%")) for r in rows]
+        assert confs == sorted(confs, reverse=True)
+        assert rows[0][2] == "#8"  # the sbatch refusal, 95%
+        marks = {r[2]: r[0] for r in rows}
+        assert marks["#8"] == "★" and marks["#1"] == "★" and marks["#15"] == "★"
+        assert marks["#23"] == "!"  # an action in words only
+        assert "✗ 4 findings" in _text(app, "#findings-count")
+        assert "★ f: add '--mem=' to job-directives-skip" in _text(app, "#findings-detail")
+        assert pane.selected.rule_id == "slurm-mem-per-cpu"
+
+
+async def test_selection_is_kept_when_findings_change(tmp_path):
+    ws = make_workspace(tmp_path)
+    findings = real_findings(ws.pending)
+    app = recording_app(FindingsPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await _loaded(pilot, findings[2:])
+        assert pane.select_rule("submit-command-missing")
+        pane.update_findings(findings)  # two more, both ranked above it
+        await pilot.pause()
+        assert pane.selected.rule_id == "submit-command-missing"
+        assert app.query_one(DataTable).cursor_row == 3
+        pane.update_findings([])
+        await pilot.pause()
+        assert pane.selected is None
+        assert _text(app, "#findings-count") == "✓ no findings yet"
+
+
+async def test_enter_shows_the_evidence_with_sources(tmp_path):
+    ws = make_workspace(tmp_path)
+    app = recording_app(FindingsPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await _loaded(pilot, real_findings(ws.pending))
+        pane.select_rule("workers-cannot-reach-scheduler")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EvidenceScreen)
+        text = str(app.screen.query_one("#evidence-text", Static).render())
+        assert "dask-worker-17.err:47" in text
+        assert "Timed out trying to connect to tcp://192.0.2.2:41735" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, EvidenceScreen)
+        await pilot.press("v")
+        assert isinstance(app.screen, EvidenceScreen)
+
+
+async def test_f_applies_the_fix_as_one_step_and_requests_apply(tmp_path):
+    ws = make_workspace(tmp_path)
+    app = recording_app(FindingsPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _loaded(pilot, real_findings(ws.pending))
+        await pilot.press("f")  # the top finding: SLURM wants --mem-per-cpu
+        await pilot.pause()
+        script = render_job_script(ws.pending)
+        assert "#SBATCH --mem=8G" not in script and "#SBATCH --mem-per-cpu=2G" in script
+        assert len(app.edits) == 1 and "--mem-per-cpu=2G" in app.edits[0]
+        assert app.applies == 1
+        assert _text(app, "#findings-status").startswith("★ fix")
+        ws.undo()
+        assert "#SBATCH --mem=8G" in render_job_script(ws.pending) and not ws.can_undo
+
+
+async def test_f_on_an_action_only_finding_changes_nothing(tmp_path):
+    ws = make_workspace(tmp_path)
+    app = recording_app(FindingsPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await _loaded(pilot, real_findings(ws.pending))
+        pane.select_rule("submit-command-missing")
+        await pilot.pause()
+        assert "f changes nothing" in _text(app, "#findings-detail")
+        before = ws.pending
+        await pilot.press("f")
+        await pilot.pause()
+        assert ws.pending == before and app.edits == [] and app.applies == 0
+        assert "no configuration change" in _text(app, "#findings-status")
+
+
+async def test_without_a_workspace_f_says_so(tmp_path):
+    ws = make_workspace(tmp_path)
+    app = recording_app(lambda _ws: FindingsPane(None), ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _loaded(pilot, real_findings(ws.pending))
+        await pilot.press("f")
+        await pilot.pause()
+        assert "still loading" in _text(app, "#findings-status") and app.applies == 0
