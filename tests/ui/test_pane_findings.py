@@ -116,3 +116,18 @@ async def test_without_a_workspace_f_says_so(tmp_path):
         await pilot.press("f")
         await pilot.pause()
         assert "still loading" in _text(app, "#findings-status") and app.applies == 0
+
+
+async def test_f_on_the_file_lock_finding_quotes_the_prologue_list(tmp_path):
+    # The message quotes a list ("['export ...']"): it must show as text, not parse as markup.
+    ws = make_workspace(tmp_path)
+    app = recording_app(FindingsPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await _loaded(pilot, real_findings(ws.pending))
+        pane.select_rule("nfs-file-locks")
+        await pilot.press("f")
+        await pilot.pause()
+        assert ws.pending.distributed["worker.use-file-locking"] is False
+        assert "['export DASK_DISTRIBUTED__WORKER__USE_FILE_LOCKING=False']" in \
+            _text(app, "#findings-status")
+        assert app.applies == 1

@@ -198,12 +198,13 @@ class FindingsPane(Pane):
         if f is None:
             return
         if self.workspace is None:
-            status.update("! the config is still loading: try again in a moment")
+            status.update(Content("! the config is still loading: try again in a moment"))
             return
         result = apply_to_workspace(self.workspace, f.fix, f.title)
         if not result.ok:
-            status.update("! " + result.message)
+            status.update(Content("! " + result.message))
             return
-        status.update("★ " + result.message)
+        # Content, not markup: messages quote lists ("['export ...']") that markup would parse.
+        status.update(Content("★ " + result.message))
         self.post_message(ProfileEdited(result.message))
         self.post_message(ApplyProfile())

@@ -1,0 +1,340 @@
+"""The stacks pane: sampled worker processes, the selected one's main-thread stack, where it spends
+its time, whether it is stuck, and the finding with its one-key fix.
+
+Data comes in two ways: `update_samples(by_worker)` with `StacksSummary`s the app already has,
+or `watch_directory(path)`, which polls the sampler's output directory once a second in a
+worker thread (`hpctui.core.stacks_poll.StacksWatcher`; files are never read on the message
+pump). Left: the processes, each marked "✗" (a known hang site), "!" (stuck somewhere else, or
+a slow site), "✓" (nothing wrong seen), "·" (the process ended). Right: "stuck for N s in
+<frame>", the current stack (innermost frame last), the hot frames as a sorted tree (innermost
+frame first, its callers under it, each with its share of the window's samples), and the finding.
+`f` applies the finding's fix through the workspace (one undo step) and posts `ProfileEdited`
+and `ApplyProfile`; `s` switches the sampler on or off for the next apply (the `python` setting,
+visible in the job script preview).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import DataTable, Static
+
+from hpctui.core import hangsites, sampler_wiring
+from hpctui.core.findings_fix import apply_to_workspace, best_stack_fix, stack_fix, workspace_edit
+from hpctui.core.sampler_toggle import sampler_on, toggle_sampler
+from hpctui.core.stacks import Frame, Sample, StacksSummary, window_samples
+from hpctui.core.stacks_poll import StacksWatcher
+from hpctui.core.workspace import Workspace
+from hpctui.ui.messages import ApplyProfile, ProfileEdited
+from hpctui.ui.panes.base import Pane
+
+STACK_FRAMES = 12  # innermost frames of the current stack shown (the outer ones are runpy & co)
+TREE_ROOTS = 6  # innermost frames listed in the hot view
+TREE_DEPTH = 3  # callers shown under each
+TREE_CHILDREN = 2  # callers per frame
+BAR = 10  # cells of the share bar
+
+
+@dataclass(frozen=True)
+class TreeLine:
+    """One line of the hot-frames tree: `depth` 0 is an innermost frame, deeper are its callers."""
+
+    depth: int
+    frame: str
+    count: int
+    share: float  # of the window's samples
+
+
+def hot_tree(samples: list[Sample], roots: int = TREE_ROOTS, depth: int = TREE_DEPTH,
+             children: int = TREE_CHILDREN) -> list[TreeLine]:
+    """The window's samples as an inverted call tree: the innermost frames where the process
+    spends its samples, most first, each followed by the callers that lead there."""
+    total = len(samples)
+    if not total:
+        return []
+    stacks = Counter(tuple(fr.short() for fr in reversed(s.stack)) for s in samples if s.stack)
+    lines: list[TreeLine] = []
+
+    def walk(prefix: tuple[str, ...], limit: int) -> None:
+        level = len(prefix)
+        counts: Counter = Counter()
+        for stack, n in stacks.items():
+            if len(stack) > level and stack[:level] == prefix:
+                counts[stack[level]] += n
+        # Ties broken by name so the view doesn't reshuffle between identical polls.
+        for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]:
+            lines.append(TreeLine(level, name, n, n / total))
+            if level + 1 < depth:
+                walk(prefix + (name,), children)
+
+    walk((), roots)
+    return lines
+
+
+def bar(share: float, width: int = BAR) -> str:
+    """A share as a bar of block characters (eighths), padded to `width`."""
+    eighths = round(share * width * 8)
+    full, part = divmod(eighths, 8)
+    text = "█" * full + (" ▏▎▍▌▋▊▉"[part] if part else "")
+    return text[:width].ljust(width)
+
+
+def stack_lines(stack: tuple[Frame, ...], limit: int = STACK_FRAMES) -> list[str]:
+    """The stack outermost first (as a traceback), only its `limit` innermost frames."""
+    lines = [fr.short() for fr in stack[-limit:]]
+    hidden = len(stack) - len(lines)
+    return ([f"… {hidden} outer frame{'s' if hidden != 1 else ''}"] if hidden else []) + lines
+
+
+def state_marker(summary: StacksSummary, findings: list[hangsites.Finding]) -> str:
+    """"✗" known hang site, "!" stuck elsewhere or slow, "·" ended, "✓" nothing seen."""
+    if any(f.fixes and f.site != "stuck" for f in findings) and summary.stuck is not None:
+        return "✗"
+    if findings:
+        return "!"
+    if summary.file.ended is not None:
+        return "·"
+    return "✓"
+
+
+class StacksPane(Pane):
+    """Sampled main-thread stacks of the workers, with what they say and the fix."""
+
+    PANE_ID = "stacks"
+    PANE_TITLE = "Stacks"
+    DEFAULT_CSS = """
+    StacksPane > #stacks-sampler { height: 1; }
+    StacksPane > Horizontal { height: 1fr; }
+    StacksPane #stacks-list { width: 34; min-width: 20; height: 1fr; }
+    StacksPane #stacks-right { width: 1fr; height: 1fr; padding: 0 1; }
+    StacksPane #stacks-state { height: auto; text-style: bold; }
+    StacksPane .stacks-section { height: auto; margin-top: 1; }
+    StacksPane #stacks-status { height: auto; color: $text-warning; }
+    """
+    BINDINGS = [
+        Binding("f", "apply_fix", "Apply fix", show=True),
+        Binding("s", "toggle_sampler", "Sampler on/off", show=True),
+    ]
+
+    def __init__(self, workspace: Workspace | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.workspace = workspace
+        self.summaries: dict[str, StacksSummary] = {}
+        self.findings: dict[str, list[hangsites.Finding]] = {}
+        self._labels: list[str] = []
+        self._watcher: StacksWatcher | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="stacks-sampler")
+        with Horizontal():
+            table = DataTable(id="stacks-list", cursor_type="row")
+            table.add_column(" ", key="mark", width=1)
+            table.add_column("process", key="label")
+            yield table
+            with VerticalScroll(id="stacks-right"):
+                yield Static("no stack samples yet: press s to sample the workers from their "
+                             "start (next apply)", id="stacks-state")
+                yield Static(id="stacks-finding", classes="stacks-section")
+                yield Static(id="stacks-current", classes="stacks-section")
+                yield Static(id="stacks-hot", classes="stacks-section")
+        yield Static(id="stacks-status")
+
+    def on_mount(self) -> None:
+        self.refresh_view()
+
+    # -- data in ----------------------------------------------------------------------
+
+    def update_samples(self, by_worker: dict[str, StacksSummary]) -> None:
+        """Redraw from one `StacksSummary` per sampled process (keyed by its label), keeping
+        the selected process selected."""
+        table = self.query_one("#stacks-list", DataTable)
+        kept = self.selected_label
+        self.summaries = dict(by_worker)
+        self.findings = {label: hangsites.diagnose(s) for label, s in self.summaries.items()}
+        # Worst first, then by name: the process to look at is on top.
+        order = {"✗": 0, "!": 1, "✓": 2, "·": 3}
+        self._labels = sorted(self.summaries, key=lambda k: (
+            order[state_marker(self.summaries[k], self.findings[k])], k))
+        table.clear()
+        for label in self._labels:
+            table.add_row(state_marker(self.summaries[label], self.findings[label]), label,
+                          key=label)
+        if kept in self._labels:
+            table.move_cursor(row=self._labels.index(kept), animate=False)
+        elif self._labels:
+            table.move_cursor(row=0, animate=False)
+        self._show_selected()
+
+    def watch_directory(self, directory: str | Path, interval: float = 1.0,
+                        window: float = 30.0, stuck_after: float = 5.0) -> None:
+        """Poll the sampler's output directory every `interval` seconds (in a worker thread)."""
+        self._watcher = StacksWatcher(directory, window, stuck_after)
+        self._poll()
+        self.set_interval(interval, self._poll)
+
+    def _poll(self) -> None:
+        if self._watcher is not None:
+            self._read_samples(self._watcher)
+
+    @work(thread=True, exclusive=True, group="stacks-read")
+    def _read_samples(self, watcher: StacksWatcher) -> None:
+        # Reading files blocks: a worker thread, then back to the UI thread to redraw.
+        found = watcher.poll(time.time())
+        self.app.call_from_thread(self.update_samples, found)
+
+    # -- views ------------------------------------------------------------------------
+
+    @property
+    def selected_label(self) -> str | None:
+        row = self.query_one("#stacks-list", DataTable).cursor_row
+        if not self._labels or row is None or not 0 <= row < len(self._labels):
+            return None
+        return self._labels[row]
+
+    def select(self, label: str) -> bool:
+        """Highlight the process `label` (for the app or a test); False when it is not listed."""
+        if label not in self._labels:
+            return False
+        self.query_one("#stacks-list", DataTable).move_cursor(row=self._labels.index(label),
+                                                             animate=False)
+        self._show_selected()
+        return True
+
+    @property
+    def selected_finding(self) -> hangsites.Finding | None:
+        label = self.selected_label
+        found = self.findings.get(label, []) if label else []
+        return found[0] if found else None
+
+    def refresh_view(self) -> None:
+        """Re-render the sampler line (call after the profile changed elsewhere)."""
+        line = self.query_one("#stacks-sampler", Static)
+        if self.workspace is None:
+            line.update("sampler: (config loading)")
+        elif sampler_on(self.workspace.pending):
+            line.update(Content.styled("★ sampler ON for the next apply (python runs "
+                                       f"{sampler_wiring.SAMPLER_NAME}) · s: off", "bold"))
+        else:
+            line.update("sampler off · s: on for the next apply")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        label = self.selected_label
+        state = self.query_one("#stacks-state", Static)
+        finding_view = self.query_one("#stacks-finding", Static)
+        current = self.query_one("#stacks-current", Static)
+        hot = self.query_one("#stacks-hot", Static)
+        if label is None:
+            for w in (finding_view, current, hot):
+                w.update("")
+            return
+        s = self.summaries[label]
+        state.update(Content(self._state_text(s)))
+        finding_view.update(self._finding_content(self.findings[label]))
+        if s.current is not None:
+            current.update(Content("\n").join(
+                [Content.styled("current stack (innermost last)", "underline")]
+                + [Content(x) for x in stack_lines(s.current.stack)]))
+        samples = window_samples(s.file.samples, s.window_seconds or None)
+        tree = hot_tree(samples)
+        head = (f"hot frames, last {s.window_seconds:.0f} s ({len(samples)} samples; "
+                f"{s.import_share:.0%} importing)")
+        hot.update(Content("\n").join(
+            [Content.styled(head, "underline")]
+            + [Content(f"{line.share:4.0%} {bar(line.share) if line.depth == 0 else ' ' * BAR} "
+                       + ("  " * (line.depth - 1) + "└ " if line.depth else "") + line.frame)
+               for line in tree]))
+
+    @staticmethod
+    def _state_text(s: StacksSummary) -> str:
+        f = s.file
+        ended = f" · ended ({f.ended})" if f.ended else ""
+        if s.stuck is not None:
+            inner = s.stuck.frames[-1].short()
+            return f"✗ stuck for {s.stuck.seconds:.0f} s in {inner}{ended}"
+        if s.current is not None and s.current.innermost is not None:
+            return f"✓ not stuck; now in {s.current.innermost.short()}{ended}"
+        return f"no samples{ended}"
+
+    def _finding_content(self, findings: list[hangsites.Finding]) -> Content:
+        if not findings:
+            return Content.styled("✓ no known hang site in these samples", "$text-muted")
+        f = findings[0]
+        parts = [Content.styled(f"{'✗' if f.fixes else '!'} {f.title}", "bold"),
+                 Content(f.message)]
+        fix = best_stack_fix(f)
+        if fix is None:
+            parts.append(Content.styled("! no fix known (f changes nothing)", "$text-warning"))
+        elif fix.is_advice_only:
+            parts.append(Content.styled(f"! {fix.label} (no config change; f changes nothing)",
+                                        "$text-warning"))
+        else:
+            what = fix.label
+            if self.workspace is not None:
+                what += ": " + stack_fix(self.workspace.pending, fix).describe()
+            parts.append(Content.styled(f"★ f: {what}", "$text-success"))
+        for other in findings[1:]:
+            parts.append(Content.styled(f"also: {other.title}", "$text-muted"))
+        return Content("\n").join(parts)
+
+    # -- actions ----------------------------------------------------------------------
+
+    def _status(self, text: str) -> None:
+        # Content, not markup: messages quote lists ("['export ...']") that markup would parse.
+        self.query_one("#stacks-status", Static).update(Content(text))
+
+    def action_apply_fix(self) -> None:
+        finding = self.selected_finding
+        if finding is None:
+            self._status("! no finding for this process: nothing to fix")
+            return
+        if self.workspace is None:
+            self._status("! the config is still loading: try again in a moment")
+            return
+        chosen = best_stack_fix(finding)
+        if chosen is None:
+            self._status("! no fix known for this finding")
+            return
+        result = apply_to_workspace(self.workspace, stack_fix(self.workspace.pending, chosen),
+                                    finding.title)
+        if not result.ok:
+            self._status("! " + result.message)
+            return
+        self._status("★ " + result.message)
+        self._show_selected()
+        self.post_message(ProfileEdited(result.message))
+        self.post_message(ApplyProfile())
+
+    def action_toggle_sampler(self) -> None:
+        if self.workspace is None:
+            self._status("! the config is still loading: try again in a moment")
+            return
+        result = workspace_edit(self.workspace, toggle_sampler)
+        self.refresh_view()
+        if not result.ok:
+            self._status("! " + result.message)
+            return
+        self._status("★ " + result.message)
+        if sampler_on(self.workspace.pending):
+            self._install(sampler_wiring.placement_for(dict(self.workspace.pending.settings)))
+        self.post_message(ProfileEdited(result.message))
+
+    @work(thread=True, group="stacks-install")
+    def _install(self, place: sampler_wiring.SamplerPlacement) -> None:
+        # The compute nodes run the copy next to the logs: file I/O, so off the UI thread.
+        try:
+            sampler_wiring.install_sampler(place)
+        except OSError as exc:
+            self.app.call_from_thread(
+                self._status, f"✗ could not copy the sampler to {place.sampler_path}: {exc}")

@@ -1,0 +1,168 @@
+"""Pilot tests of the stacks pane on the recorded sample files (tests/fixtures/stacks): the
+process list worst first, stuck in the file lock, the hot tree, f applies the fix, s switches
+the sampler in the profile, and watch_directory reads files in a worker thread."""
+
+from __future__ import annotations
+
+import shutil
+
+from textual.widgets import DataTable, Static
+
+from editing_apps import make_workspace
+from findings_inputs import STACKS, all_summaries, summary
+from hpctui.core.jobscript import render_job_script
+from hpctui.core.stacks import window_samples
+from hpctui.ui.panes.stacks import StacksPane, bar, hot_tree, stack_lines
+
+LOCK = "vm 29394 (worker process)"
+CONFIG = """\
+jobqueue:
+  slurm:
+    cores: 4
+    memory: 8GB
+    python: /usr/bin/python3
+    log-directory: {logs}
+"""
+
+
+def _text(app, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+def test_hot_tree_of_the_lock_recording():
+    s = summary("lock-worker")
+    tree = hot_tree(window_samples(s.file.samples, s.window_seconds))
+    top = tree[0]
+    assert top.depth == 0 and top.frame == "locket/__init__.py:_lock_file_blocking:52"
+    assert top.share > 0.9
+    # Its callers follow, indented, with the lock's caller chain into distributed.
+    assert [t.depth for t in tree[1:3]] == [1, 2]
+    assert tree[1].frame.startswith("locket/__init__.py:")
+    roots = [t for t in tree if t.depth == 0]
+    assert [r.count for r in roots] == sorted((r.count for r in roots), reverse=True)
+    assert sum(r.count for r in roots) <= len(s.file.samples)
+
+
+def test_bar_and_stack_lines():
+    assert bar(1.0) == "█" * 10 and bar(0.0) == " " * 10 and bar(0.55) == "█████▌    "
+    s = summary("lock-worker")
+    lines = stack_lines(s.current.stack, limit=3)
+    assert lines[0].startswith("… ") and lines[-1] == "locket/__init__.py:_lock_file_blocking:52"
+
+
+async def test_list_worst_first_stuck_and_finding(tmp_path):
+    ws = make_workspace(tmp_path)
+    from findings_inputs import recording_app
+    app = recording_app(StacksPane, ws)
+    async with app.run_test(size=(140, 45)) as pilot:
+        pane = app.query_one(StacksPane)
+        pane.update_samples(all_summaries())
+        await pilot.pause()
+        table = app.query_one("#stacks-list", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows[0] == ["✗", LOCK]
+        assert rows[1][0] == "!" and "30916" in rows[1][1]  # the slow imports
+        assert {r[0] for r in rows[2:]} <= {"✓", "·"}
+        assert pane.selected_label == LOCK
+        state = _text(app, "#stacks-state")
+        assert state.startswith("✗ stuck for 14 s in locket/__init__.py:_lock_file_blocking:52")
+        finding = _text(app, "#stacks-finding")
+        assert "worker stuck taking a file lock" in finding
+        assert "★ f: turn off worker file locking" in finding
+        assert "locket/__init__.py:_lock_file_blocking:52" in _text(app, "#stacks-current")
+        hot = _text(app, "#stacks-hot")
+        assert " 98% █████████▊ locket/__init__.py:_lock_file_blocking:52" in hot
+        # Selection kept across an update.
+        pane.select("vm 29689 (worker process)")
+        pane.update_samples(all_summaries())
+        await pilot.pause()
+        assert pane.selected_label == "vm 29689 (worker process)"
+        assert _text(app, "#stacks-state").startswith("✓ not stuck; now in selectors.py:select")
+        assert "✓ no known hang site" in _text(app, "#stacks-finding")
+
+
+async def test_f_applies_the_lock_fix_and_requests_apply(tmp_path):
+    ws = make_workspace(tmp_path)
+    from findings_inputs import recording_app
+    app = recording_app(StacksPane, ws)
+    async with app.run_test(size=(140, 45)) as pilot:
+        pane = app.query_one(StacksPane)
+        pane.update_samples(all_summaries())
+        pane.query_one("#stacks-list", DataTable).focus()
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause()
+        assert ws.pending.distributed["worker.use-file-locking"] is False
+        assert "export DASK_DISTRIBUTED__WORKER__USE_FILE_LOCKING=False" in render_job_script(ws.pending)
+        assert app.applies == 1 and len(app.edits) == 1
+        ws.undo()
+        assert not ws.can_undo  # one step
+        # The slow-import finding has advice only: f changes nothing.
+        pane.select("vm 30916 (main process)")
+        await pilot.pause()
+        assert "f changes nothing" in _text(app, "#stacks-finding")
+        before = ws.pending
+        await pilot.press("f")
+        await pilot.pause()
+        assert ws.pending == before and app.applies == 1
+        assert "no configuration change" in _text(app, "#stacks-status")
+
+
+async def test_s_switches_the_sampler_in_the_job_script(tmp_path):
+    logs = tmp_path / "logs"
+    ws = make_workspace(tmp_path, text=CONFIG.format(logs=logs))
+    from findings_inputs import recording_app
+    app = recording_app(StacksPane, ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert _text(app, "#stacks-sampler").startswith("sampler off")
+        await pilot.press("s")
+        await pilot.pause()
+        script = render_job_script(ws.pending)
+        assert f"/usr/bin/python3 {logs}/hpctui-sampler.py --out {logs}/hpctui-stacks" in script
+        assert _text(app, "#stacks-sampler").startswith("★ sampler ON")
+        assert app.edits and app.applies == 0  # on for the NEXT apply
+        await app.workers.wait_for_complete()
+        assert (logs / "hpctui-sampler.py").read_bytes() == \
+            (__import__("hpctui.core.sampler_wiring").core.sampler_wiring.SAMPLER_SOURCE).read_bytes()
+        await pilot.press("s")
+        await pilot.pause()
+        assert ws.pending.get("python") == "/usr/bin/python3"
+        assert _text(app, "#stacks-sampler").startswith("sampler off")
+
+
+async def test_s_without_log_directory_names_the_key(tmp_path):
+    ws = make_workspace(tmp_path)
+    from findings_inputs import recording_app
+    app = recording_app(StacksPane, ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        before = ws.pending
+        await pilot.press("s")
+        await pilot.pause()
+        assert ws.pending == before and app.edits == []
+        assert "log-directory" in _text(app, "#stacks-status")
+
+
+async def test_watch_directory_reads_files_in_a_thread(tmp_path):
+    out = tmp_path / "hpctui-stacks"
+    out.mkdir()
+    shutil.copy(STACKS / "lock-worker.stacks", out / "vm-29394.stacks")
+    ws = make_workspace(tmp_path)
+    from findings_inputs import recording_app
+    app = recording_app(StacksPane, ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(StacksPane)
+        pane.watch_directory(out, interval=0.2)
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if pane.summaries:
+                break
+        assert list(pane.summaries) == [LOCK]
+        # The recording ended long ago but has no end record: judged "now", still stuck.
+        assert _text(app, "#stacks-state").startswith("✗ stuck for ")
+        shutil.copy(STACKS / "healthy-worker.stacks", out / "vm-29689.stacks")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if len(pane.summaries) == 2:
+                break
+        assert set(pane.summaries) == {LOCK, "vm 29689 (worker process)"}
+        assert pane.selected_label == LOCK
