@@ -41,6 +41,10 @@ def test_hot_tree_of_the_lock_recording():
     roots = [t for t in tree if t.depth == 0]
     assert [r.count for r in roots] == sorted((r.count for r in roots), reverse=True)
     assert sum(r.count for r in roots) <= len(s.file.samples)
+    # Only the top frame and frames with >= 5% get their callers listed.
+    for a, b in zip(tree, tree[1:]):
+        if b.depth > 0 and a.depth == 0:
+            assert a is top or a.share >= 0.05
 
 
 def test_bar_and_stack_lines():
@@ -79,6 +83,9 @@ async def test_list_worst_first_stuck_and_finding(tmp_path):
         assert pane.selected_label == "vm 29689 (worker process)"
         assert _text(app, "#stacks-state").startswith("✓ not stuck; now in selectors.py:select")
         assert "✓ no known hang site" in _text(app, "#stacks-finding")
+        pane.select("vm 29684 (main process)")
+        await pilot.pause()
+        assert _text(app, "#stacks-state") == "· ended (exit); last in selectors.py:select:468"
 
 
 async def test_f_applies_the_lock_fix_and_requests_apply(tmp_path):
@@ -101,6 +108,8 @@ async def test_f_applies_the_lock_fix_and_requests_apply(tmp_path):
         pane.select("vm 30916 (main process)")
         await pilot.pause()
         assert "f changes nothing" in _text(app, "#stacks-finding")
+        assert "100% ██████████ /tmp/smp/imp/slowpkg/__init__.py:<module>:2" in \
+            _text(app, "#stacks-hot")
         before = ws.pending
         await pilot.press("f")
         await pilot.pause()
@@ -166,3 +175,16 @@ async def test_watch_directory_reads_files_in_a_thread(tmp_path):
                 break
         assert set(pane.summaries) == {LOCK, "vm 29689 (worker process)"}
         assert pane.selected_label == LOCK
+
+
+def test_hot_path_finds_the_import_that_crawls():
+    from hpctui.ui.panes.stacks import hot_path
+    s = summary("slow-imports")
+    path = hot_path(window_samples(s.file.samples, s.window_seconds))
+    # Every innermost frame differs (one module each), but all samples run through the
+    # package's __init__ importing them.
+    assert any(p.frame == "/tmp/smp/imp/slowpkg/__init__.py:<module>:2" for p in path)
+    assert all(p.share >= 0.5 for p in path)
+    lock = summary("lock-worker")
+    assert hot_path(window_samples(lock.file.samples, lock.window_seconds))[-1].frame == \
+        "locket/__init__.py:_lock_file_blocking:52"

@@ -41,6 +41,7 @@ TREE_ROOTS = 6  # innermost frames listed in the hot view
 TREE_DEPTH = 3  # callers shown under each
 TREE_CHILDREN = 2  # callers per frame
 BAR = 10  # cells of the share bar
+HOT_PATH_FRAMES = 4  # innermost frames of the hot path shown
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,11 @@ class TreeLine:
 
 
 def hot_tree(samples: list[Sample], roots: int = TREE_ROOTS, depth: int = TREE_DEPTH,
-             children: int = TREE_CHILDREN) -> list[TreeLine]:
+             children: int = TREE_CHILDREN, expand_min: float = 0.05) -> list[TreeLine]:
     """The window's samples as an inverted call tree: the innermost frames where the process
-    spends its samples, most first, each followed by the callers that lead there."""
+    spends its samples, most first, each followed by the callers that lead there (only for
+    the first and for those with at least `expand_min` of the samples: callers of a 1% frame
+    are noise)."""
     total = len(samples)
     if not total:
         return []
@@ -72,11 +75,32 @@ def hot_tree(samples: list[Sample], roots: int = TREE_ROOTS, depth: int = TREE_D
         # Ties broken by name so the view doesn't reshuffle between identical polls.
         for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]:
             lines.append(TreeLine(level, name, n, n / total))
-            if level + 1 < depth:
+            if level + 1 < depth and (level or not lines[:-1] or n / total >= expand_min):
                 walk(prefix + (name,), children)
 
     walk((), roots)
     return lines
+
+
+def hot_path(samples: list[Sample], min_share: float = 0.5) -> list[TreeLine]:
+    """The call path most samples go through, outermost first: from the outermost frame, follow
+    the most common callee while it still holds `min_share` of the samples. Its last frame is
+    where the time goes even when the innermost frames all differ (imports of many modules)."""
+    total = len(samples)
+    stacks = [tuple(fr.short() for fr in s.stack) for s in samples if s.stack]
+    path: list[TreeLine] = []
+    level = 0
+    while True:
+        counts = Counter(st[level] for st in stacks if len(st) > level)
+        if not counts:
+            break
+        name, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if n / total < min_share:
+            break
+        path.append(TreeLine(level, name, n, n / total))
+        stacks = [st for st in stacks if len(st) > level and st[level] == name]
+        level += 1
+    return path
 
 
 def bar(share: float, width: int = BAR) -> str:
@@ -241,17 +265,28 @@ class StacksPane(Pane):
             return
         s = self.summaries[label]
         state.update(Content(self._state_text(s)))
-        finding_view.update(self._finding_content(self.findings[label]))
+        finding_view.update(self._finding_content(self.findings[label],
+                                                  state_marker(s, self.findings[label])))
         if s.current is not None:
             current.update(Content("\n").join(
                 [Content.styled("current stack (innermost last)", "underline")]
                 + [Content(x) for x in stack_lines(s.current.stack)]))
         samples = window_samples(s.file.samples, s.window_seconds or None)
         tree = hot_tree(samples)
-        head = (f"hot frames, last {s.window_seconds:.0f} s ({len(samples)} samples; "
+        head = (f"hot frames (innermost first, callers under), last {s.window_seconds:.0f} s ({len(samples)} samples; "
                 f"{s.import_share:.0%} importing)")
+        path = hot_path(samples)
+        # Python's frozen import machinery repeats on every import: the frames that say
+        # whose code it is are the others.
+        shown = [line for line in path if not line.frame.startswith("<frozen ")]
+        path_lines = [Content(f"{line.share:4.0%} {bar(line.share)} {line.frame}")
+                      for line in shown[-HOT_PATH_FRAMES:]]
+        if path_lines:
+            path_lines.insert(0, Content.styled(
+                "hot path (what most samples run through, innermost last)", "underline"))
+            path_lines.append(Content(""))
         hot.update(Content("\n").join(
-            [Content.styled(head, "underline")]
+            path_lines + [Content.styled(head, "underline")]
             + [Content(f"{line.share:4.0%} {bar(line.share) if line.depth == 0 else ' ' * BAR} "
                        + ("  " * (line.depth - 1) + "└ " if line.depth else "") + line.frame)
                for line in tree]))
@@ -264,14 +299,16 @@ class StacksPane(Pane):
             inner = s.stuck.frames[-1].short()
             return f"✗ stuck for {s.stuck.seconds:.0f} s in {inner}{ended}"
         if s.current is not None and s.current.innermost is not None:
-            return f"✓ not stuck; now in {s.current.innermost.short()}{ended}"
+            if f.ended:
+                return f"· ended ({f.ended}); last in {s.current.innermost.short()}"
+            return f"✓ not stuck; now in {s.current.innermost.short()}"
         return f"no samples{ended}"
 
-    def _finding_content(self, findings: list[hangsites.Finding]) -> Content:
+    def _finding_content(self, findings: list[hangsites.Finding], mark: str) -> Content:
         if not findings:
             return Content.styled("✓ no known hang site in these samples", "$text-muted")
         f = findings[0]
-        parts = [Content.styled(f"{'✗' if f.fixes else '!'} {f.title}", "bold"),
+        parts = [Content.styled(f"{mark} {f.title}", "bold"),
                  Content(f.message)]
         fix = best_stack_fix(f)
         if fix is None:
