@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hpctui.core import hangsites
+from hpctui.core.diagnosis.signals import StackReport
 from hpctui.core.stacks import SampleFileReader, StacksSummary, sample_files, summarize
 
 
@@ -43,3 +45,11 @@ class StacksWatcher:
             label = file.label if file.host else path.name
             found[label] = summarize(file, self.window, self.stuck_after, now)
         return found
+
+
+def stack_reports(by_worker: dict[str, StacksSummary]) -> list[StackReport]:
+    """The sampler's findings for every process, as `Signals.stacks` takes them, so the same
+    hang sites reach `diagnose()` and the findings pane."""
+    return [StackReport(label, finding)
+            for label, summary in sorted(by_worker.items())
+            for finding in hangsites.diagnose(summary)]

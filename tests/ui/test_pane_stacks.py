@@ -175,6 +175,7 @@ async def test_watch_directory_reads_files_in_a_thread(tmp_path):
                 break
         assert set(pane.summaries) == {LOCK, "vm 29689 (worker process)"}
         assert pane.selected_label == LOCK
+        assert [(r.source, r.finding.site) for r in pane.stack_reports()] == [(LOCK, "file-lock")]
 
 
 def test_hot_path_finds_the_import_that_crawls():

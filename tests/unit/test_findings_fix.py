@@ -158,3 +158,20 @@ def test_watcher_reads_appended_samples_only(tmp_path):
 def test_watcher_refuses_a_bad_window(tmp_path):
     with pytest.raises(ValueError, match="window"):
         StacksWatcher(tmp_path, window=0)
+
+
+def test_stack_reports_reach_diagnose_as_the_file_lock_finding(tmp_path):
+    import shutil
+
+    from hpctui.core.diagnosis import Signals, diagnose
+    from hpctui.core.stacks_poll import stack_reports
+
+    for name in ("lock-worker", "healthy-worker", "slow-imports"):
+        shutil.copy(STACKS / f"{name}.stacks", tmp_path / f"{name}.stacks")
+    reports = stack_reports(StacksWatcher(tmp_path).poll())
+    assert sorted(r.finding.site for r in reports) == ["file-lock", "slow-imports"]
+    found = diagnose(Signals(profile=Profile("slurm", {"cores": 1, "memory": "1GB"}),
+                             stacks=reports))
+    lock = by_rule(found, "nfs-file-locks")
+    assert lock.evidence[0].source == "stack vm 29394 (worker process)"
+    assert "locket/__init__.py:_lock_file_blocking:52" in lock.evidence[0].text

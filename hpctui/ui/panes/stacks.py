@@ -31,7 +31,8 @@ from hpctui.core import hangsites, sampler_wiring
 from hpctui.core.findings_fix import apply_to_workspace, best_stack_fix, stack_fix, workspace_edit
 from hpctui.core.sampler_toggle import sampler_on, toggle_sampler
 from hpctui.core.stacks import Frame, Sample, StacksSummary, window_samples
-from hpctui.core.stacks_poll import StacksWatcher
+from hpctui.core.diagnosis.signals import StackReport
+from hpctui.core.stacks_poll import StacksWatcher, stack_reports
 from hpctui.core.workspace import Workspace
 from hpctui.ui.messages import ApplyProfile, ProfileEdited
 from hpctui.ui.panes.base import Pane
@@ -196,6 +197,11 @@ class StacksPane(Pane):
         elif self._labels:
             table.move_cursor(row=0, animate=False)
         self._show_selected()
+
+    def stack_reports(self) -> list[StackReport]:
+        """The hang sites seen in the shown samples, for `Signals(stacks=...)`: the app passes
+        them to `diagnose()` so they reach the findings pane too."""
+        return stack_reports(self.summaries)
 
     def watch_directory(self, directory: str | Path, interval: float = 1.0,
                         window: float = 30.0, stuck_after: float = 5.0) -> None:
