@@ -189,3 +189,50 @@ def test_hot_path_finds_the_import_that_crawls():
     lock = summary("lock-worker")
     assert hot_path(window_samples(lock.file.samples, lock.window_seconds))[-1].frame == \
         "locket/__init__.py:_lock_file_blocking:52"
+
+
+async def test_live_sampler_on_a_held_file_lock(tmp_path):
+    """The real sampler runs a process that blocks in locket on a lock this test holds: the pane,
+    polling the sampler's directory, shows it stuck in the lock within 10 s, and f turns file
+    locking off. (The seed's case, on one machine; the testbed test does it with a worker.)"""
+    import fcntl
+    import subprocess
+    import sys
+    import time
+
+    from hpctui.core.sampler_wiring import SAMPLER_SOURCE
+
+    out = tmp_path / "stacks"
+    lock_path = tmp_path / "global.lock"
+    (tmp_path / "holdlock.py").write_text(
+        "import sys\nimport locket\nlocket.lock_file(sys.argv[1]).acquire()\n")
+    held = open(lock_path, "w")
+    fcntl.flock(held, fcntl.LOCK_EX)
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, str(SAMPLER_SOURCE), "--out", str(out),
+                             "--rate", "20", "-m", "holdlock", str(lock_path)], env=env)
+    ws = make_workspace(tmp_path)
+    from findings_inputs import recording_app
+    app = recording_app(StacksPane, ws)
+    try:
+        async with app.run_test(size=(140, 45)) as pilot:
+            pane = app.query_one(StacksPane)
+            pane.watch_directory(out, interval=0.5, stuck_after=2.0)
+            started = time.monotonic()
+            while time.monotonic() - started < 10:
+                await pilot.pause(0.25)
+                if pane.selected_finding is not None:
+                    break
+            assert pane.selected_finding is not None, _text(app, "#stacks-state")
+            assert pane.selected_finding.site == "file-lock"
+            assert _text(app, "#stacks-state").startswith("✗ stuck for ")
+            assert "locket/__init__.py:_lock_file_blocking" in _text(app, "#stacks-state")
+            pane.query_one("#stacks-list", DataTable).focus()
+            await pilot.press("f")
+            await pilot.pause()
+            assert ws.pending.distributed["worker.use-file-locking"] is False
+            assert app.applies == 1
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+        held.close()
