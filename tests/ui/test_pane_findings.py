@@ -131,3 +131,19 @@ async def test_f_on_the_file_lock_finding_quotes_the_prologue_list(tmp_path):
         assert "['export DASK_DISTRIBUTED__WORKER__USE_FILE_LOCKING=False']" in \
             _text(app, "#findings-status")
         assert app.applies == 1
+
+
+async def test_findings_given_before_mounting_are_drawn(tmp_path):
+    ws = make_workspace(tmp_path)
+    findings = real_findings(ws.pending)
+
+    def early(workspace):
+        pane = FindingsPane(workspace)
+        pane.update_findings(findings)
+        return pane
+
+    app = recording_app(early, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.query_one(DataTable).row_count == 4
+        assert app.query_one(FindingsPane).selected.rule_id == "slurm-mem-per-cpu"

@@ -236,3 +236,18 @@ async def test_live_sampler_on_a_held_file_lock(tmp_path):
         proc.kill()
         proc.wait(timeout=10)
         held.close()
+
+
+async def test_samples_given_before_mounting_are_drawn(tmp_path):
+    ws = make_workspace(tmp_path)
+    from findings_inputs import recording_app
+
+    def early(workspace):
+        pane = StacksPane(workspace)
+        pane.update_samples(all_summaries())
+        return pane
+
+    app = recording_app(early, ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.query_one(StacksPane).selected_label == LOCK

@@ -95,6 +95,14 @@ class FindingsPane(Pane):
         self.workspace = workspace
         self.findings: list[Finding] = []
         self._keys: list[str] = []
+        self._early: list[Finding] | None = None  # given before mounting
+        self._ready = False
+
+    def on_mount(self) -> None:
+        self._ready = True
+        if self._early is not None:
+            self.update_findings(self._early)
+            self._early = None
 
     def compose(self) -> ComposeResult:
         yield Static("✓ no findings yet", id="findings-count")
@@ -110,7 +118,12 @@ class FindingsPane(Pane):
     # -- data in ----------------------------------------------------------------------
 
     def update_findings(self, findings: list[Finding]) -> None:
-        """Redraw from `findings` (any order: shown most confident first), keeping the selection."""
+        """Redraw from `findings` (any order: shown most confident first), keeping the selection.
+        Safe before the pane is mounted: the findings are drawn when it is."""
+        # Textual sets is_mounted only after on_mount returns: on_mount sets _ready instead.
+        if not self._ready:
+            self._early = list(findings)
+            return
         table = self.query_one("#findings-table", DataTable)
         kept = self.selected_key
         # Same order as diagnose(): confidence, then the catalogue's mode number, then the rule.

@@ -156,6 +156,8 @@ class StacksPane(Pane):
         self.findings: dict[str, list[hangsites.Finding]] = {}
         self._labels: list[str] = []
         self._watcher: StacksWatcher | None = None
+        self._early: dict[str, StacksSummary] | None = None  # given before mounting
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="stacks-sampler")
@@ -174,12 +176,20 @@ class StacksPane(Pane):
 
     def on_mount(self) -> None:
         self.refresh_view()
+        self._ready = True
+        if self._early is not None:
+            self.update_samples(self._early)
+            self._early = None
 
     # -- data in ----------------------------------------------------------------------
 
     def update_samples(self, by_worker: dict[str, StacksSummary]) -> None:
         """Redraw from one `StacksSummary` per sampled process (keyed by its label), keeping
-        the selected process selected."""
+        the selected process selected. Safe before the pane is mounted."""
+        # Textual sets is_mounted only after on_mount returns: on_mount sets _ready instead.
+        if not self._ready:
+            self._early = dict(by_worker)
+            return
         table = self.query_one("#stacks-list", DataTable)
         kept = self.selected_label
         self.summaries = dict(by_worker)
