@@ -136,13 +136,18 @@ class HpcTuiApp(App):
     # -- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield tab_bar(self._panes)
-        yield PaneArea(self._panes)
-        yield StatusBar()
+        # Kept as attributes: `self.query_one` searches the top screen, which is a modal
+        # (help, apply, rejection) whenever one is open.
+        self._tabs = tab_bar(self._panes)
+        self._area = PaneArea(self._panes)
+        self._status = StatusBar()
+        yield self._tabs
+        yield self._area
+        yield self._status
         yield Footer()
 
     def on_mount(self) -> None:
-        status = self.query_one(StatusBar)
+        status = self._status
         status.kind_label = KINDS[self.context.kind].label
         status.config_path = str(self.context.config_path or "(finding it…)")
         self._apply_size(self.size.width, self.size.height)
@@ -159,7 +164,7 @@ class HpcTuiApp(App):
 
     @property
     def pane_area(self) -> PaneArea:
-        return self.query_one(PaneArea)
+        return self._area
 
     def pane(self, pane_id: str):
         """The widget that does a pane's job (the real pane inside a slot)."""
@@ -173,7 +178,7 @@ class HpcTuiApp(App):
 
     def show_pane(self, pane_id: str) -> None:
         """Show a pane (tab and grid alike) and focus it."""
-        self.query_one(Tabs).active = f"tab-{pane_id}"
+        self._tabs.active = f"tab-{pane_id}"
         self.pane_area.show(pane_id)
         pane = self.pane_area.pane(pane_id)
         if pane.is_mounted:
@@ -192,7 +197,7 @@ class HpcTuiApp(App):
 
     def notice(self, text: str) -> None:
         """One line in the status bar: the last thing that happened."""
-        self.query_one(StatusBar).notice = text
+        self._status.notice = text
 
     # -- the workspace (config being edited) -----------------------------------------------
 
@@ -217,7 +222,7 @@ class HpcTuiApp(App):
             if isinstance(pane, PaneSlot):
                 await pane.fill(ws)
         self.pane_area.pane("network").workspace = ws
-        status = self.query_one(StatusBar)
+        status = self._status
         status.config_path = str(ws.target.path)
         for note in ws.notes():
             self.notice(note)
@@ -383,7 +388,7 @@ class HpcTuiApp(App):
         event = message.event
         if isinstance(event, ev.ClusterStarted):
             self._generation = event.generation
-            status = self.query_one(StatusBar)
+            status = self._status
             status.scheduler_address = event.scheduler_address
             self._show_dashboard(event.dashboard_link)
             self.notice(f"scheduler listening at {event.scheduler_address}")
@@ -410,7 +415,7 @@ class HpcTuiApp(App):
             access = dashboard_access(link)
         except ValueError:
             return
-        status = self.query_one(StatusBar)
+        status = self._status
         status.dashboard = access.url_on_login_node
         status.tunnel_command = f"{access.ssh_command}  then open {access.laptop_url}"
         network = self.pane("network")
@@ -471,17 +476,31 @@ class HpcTuiApp(App):
         self.push_screen(HelpScreen(sections))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette lists every action: the app's, then each pane's (by its keys)."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Help: list every key", "Show the help screen", self.action_help)
-        yield SystemCommand("Apply: write the config and re-submit", "Preview, write, apply",
-                            self.action_apply)
-        yield SystemCommand("Apply automatically: on/off", "Skip the apply confirmation",
-                            self.action_toggle_auto_apply)
+        for b in self.BINDINGS:
+            if b.action.startswith("show_pane"):
+                continue
+            yield SystemCommand(f"{b.description} ({b.key_display or b.key})", b.description,
+                                lambda action=b.action: self.run_action(action))
         for pane in self._panes:
             yield SystemCommand(
                 f"Show pane: {pane.PANE_TITLE}", f"Switch to the {pane.PANE_TITLE} pane",
                 lambda pid=pane.PANE_ID: self.show_pane(pid),
             )
+            for b in pane.help_bindings():
+                if b.key == "escape":
+                    continue
+                yield SystemCommand(
+                    f"{pane.PANE_TITLE}: {b.description} ({b.key})", f"In the {pane.PANE_TITLE} pane",
+                    lambda pid=pane.PANE_ID, action=b.action: self._run_pane_action(pid, action),
+                )
+
+    def _run_pane_action(self, pane_id: str, action: str) -> None:
+        self.show_pane(pane_id)
+        pane = self.pane(pane_id)
+        if pane is not None and pane.is_mounted:
+            self.call_later(pane.run_action, action)
 
     def jobs_to_cancel(self) -> int:
         """How many jobs quitting would cancel."""

@@ -10,9 +10,13 @@ from hpctui.ui.screens.help import HelpScreen
 
 
 def _context(tmp_path: Path) -> LaunchContext:
+    # The app starts a real (local) cluster once the config loads: keep its dashboard on
+    # loopback and a free port.
+    path = tmp_path / "hpctui.yaml"
+    path.write_text("jobqueue:\n  local:\n    scheduler-options: {dashboard_address: '127.0.0.1:0'}\n")
     return LaunchContext(
         kind="local", detection_reason="chosen for the test",
-        config_path=tmp_path / "hpctui.yaml", config_explicit=True,
+        config_path=path, config_explicit=True,
     )
 
 
@@ -62,3 +66,13 @@ async def test_help_lists_keys(tmp_path):
         assert "Quit" in text and "Filter" in text
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_lists_every_action(tmp_path):
+    app = HpcTuiApp(_context(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _all_mounted(pilot, app.query_one(PaneArea))
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for expected in ("Apply", "+1 worker", "Scale to N", "Quit", "Help",
+                         "Logs: Filter", "Network: Probe from a compute node"):
+            assert any(expected in t for t in titles), (expected, titles)

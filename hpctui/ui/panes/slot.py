@@ -32,6 +32,7 @@ class PaneSlot(Pane):
         super().__init__()
         self._pane_path = pane_path
         self.inner: Widget | None = None
+        self._waiting: tuple | None = None  # fill() arguments given before this was mounted
 
     def pane_class(self) -> type[Pane]:
         """The real pane's class (imports its module)."""
@@ -44,12 +45,23 @@ class PaneSlot(Pane):
     def compose(self) -> ComposeResult:
         yield Static("loading the config…", id="slot-loading")
 
-    async def fill(self, *args) -> Widget:
-        """Mount the real pane, built from `args`."""
+    def on_mount(self) -> None:
+        if self._waiting is not None:
+            self.call_after_refresh(self.fill, *self._waiting)
+
+    async def fill(self, *args) -> Widget | None:
+        """Mount the real pane, built from `args` (once this slot is mounted itself)."""
+        if self.inner is not None:
+            return self.inner
+        if not self.is_mounted or not self.query("#slot-loading"):
+            self._waiting = args
+            return None
+        self._waiting = None
         self.inner = self.pane_class()(*args)
         await self.query_one("#slot-loading").remove()
         await self.mount(self.inner)
         return self.inner
 
     def show_error(self, text: str) -> None:
-        self.query_one("#slot-loading", Static).update(text)
+        for loading in self.query("#slot-loading").results(Static):
+            loading.update(text)
