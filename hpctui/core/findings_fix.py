@@ -77,12 +77,10 @@ def stack_fix(profile: Profile, fix: hangsites.Fix) -> Fix:
     ops = [PatchOp(SET, key, value) for key, value in fix.patch.items()]
     if fix.prologue:
         lines = list(profile.get("job-script-prologue") or [])
-        added = [line for line in fix.prologue if line not in lines]
-        if added:
-            ops.append(PatchOp(SET, "job-script-prologue", lines + added))
-    if not ops and not fix.is_advice_only:
-        # Everything the fix would do is already in the profile: nothing to apply, nothing to do.
-        return Fix((), None)
+        # Set even when every line is there already: applying it then says "already holds
+        # the fix" instead of "no configuration change fixes this".
+        ops.append(PatchOp(SET, "job-script-prologue",
+                           lines + [line for line in fix.prologue if line not in lines]))
     return Fix(tuple(ops), fix.label if fix.is_advice_only else None)
 
 

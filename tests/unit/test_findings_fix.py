@@ -111,8 +111,11 @@ def test_stack_fix_from_the_lock_recording(workspace):
     assert fix.is_config
     assert apply_to_workspace(workspace, fix).ok
     assert workspace.pending.distributed["worker.use-file-locking"] is False
-    # Already applied: nothing left to do, and the prologue line is not added twice.
-    assert stack_fix(workspace.pending, chosen) == Fix((PatchOp(SET, "distributed.worker.use-file-locking", False),))
+    # Already applied: the prologue line is not added twice, and applying again says so.
+    again = stack_fix(workspace.pending, chosen)
+    assert again.ops[1].value == ["export DASK_DISTRIBUTED__WORKER__USE_FILE_LOCKING=False"]
+    result = apply_to_workspace(workspace, again)
+    assert not result.ok and "already holds the fix" in result.message
 
 
 def test_advice_only_stack_fix_is_an_action():
