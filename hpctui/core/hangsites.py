@@ -134,8 +134,13 @@ def _match_site(stack: tuple[Frame, ...]) -> tuple[_Site, Frame] | None:
     return None
 
 
-def diagnose(summary: StacksSummary) -> list[Finding]:
-    """The findings for one sampled process (empty when nothing looks wrong)."""
+def diagnose(summary: StacksSummary, hot_min_seconds: float = 10.0) -> list[Finding]:
+    """The findings for one sampled process (empty when nothing looks wrong).
+
+    A stuck process is judged by its stuck frames; one that moves is judged by its hottest
+    stack, once that stack covers ``hot_min_seconds`` of the window (a second of samples
+    says nothing about slowness).
+    """
     findings: list[Finding] = []
     if summary.stuck is not None:
         st = summary.stuck
@@ -155,9 +160,9 @@ def diagnose(summary: StacksSummary) -> list[Finding]:
     elif summary.hot:
         top = summary.hot[0]
         hit = _match_site(top.stack)
-        if hit is not None and top.share >= HOT_MIN_SHARE:
+        seconds = summary.window_seconds * top.share
+        if hit is not None and top.share >= HOT_MIN_SHARE and seconds >= hot_min_seconds:
             site, frame = hit
-            seconds = summary.window_seconds * top.share
             findings.append(Finding(site.site, site.failure_mode, site.title.replace("stuck", "slow"),
                                     site.message.format(where=_where(frame), seconds=seconds)
                                     + f" ({top.share:.0%} of the last {summary.window_seconds:.0f} s.)",
