@@ -93,13 +93,8 @@ def best_stack_fix(finding: hangsites.Finding) -> hangsites.Fix | None:
 
 
 def workspace_edit(workspace, op, *args) -> OpResult:
-    """Run `op(pending, *args) -> OpResult` on `workspace` as ONE undoable edit.
-
-    `Workspace` has no public "run this operation" method yet; its `_edit` is the one path
-    that records history, the unchanged check and `last_message`, so it is used here rather
-    than replaying each operation as its own undo step.
-    """
-    return workspace._edit(op, *args)
+    """Run `op` on the workspace's pending profile as one undo step."""
+    return workspace.edit(op, *args)
 
 
 def apply_to_workspace(workspace, fix: Fix, title: str = "") -> OpResult:

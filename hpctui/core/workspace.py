@@ -190,6 +190,10 @@ class Workspace:
 
     # -- edits ------------------------------------------------------------------------
 
+    def edit(self, op: Callable[..., OpResult], *args: Any) -> OpResult:
+        """Run any profile operation (`op(profile, *args) -> OpResult`) as one undoable step."""
+        return self._edit(op, *args)
+
     def _edit(self, op: Callable[..., OpResult], *args: Any) -> OpResult:
         with self._lock:
             before = self.pending

@@ -33,6 +33,8 @@ from hpctui.ui.panes.slot import PaneSlot
 from hpctui.ui.panes.statusbar import StatusBar
 from hpctui.ui.panes.workers import WorkersPane
 from hpctui.ui.bridge import REDRAW_S, SessionBridge, SessionEventArrived
+
+DIAGNOSE_S = 1.0  # how often diagnosis may run when new signals arrived
 from hpctui.ui.screens.help import HelpScreen
 from hpctui.ui.screens.quit import QuitScreen
 from hpctui.ui.screens.scale import ScaleScreen
@@ -68,6 +70,14 @@ class ConfigWritten(Message):
     def __init__(self, outcome) -> None:
         super().__init__()
         self.outcome = outcome
+
+
+class FindingsUpdated(Message):
+    """Diagnosis ran (in a worker) on the signals gathered so far."""
+
+    def __init__(self, findings: list) -> None:
+        super().__init__()
+        self.findings = findings
 
 
 class LeftoversFound(Message):
@@ -106,6 +116,8 @@ class HpcTuiApp(App):
         self.bridge: SessionBridge | None = None
         self.selected_job: str | None = None
         self.rejections_shown: set[int] = set()  # cluster generations whose rejection was shown
+        self.collector = None  # hpctui.core.diagnosis.collector.SignalCollector, with the session
+        self._diagnosed_version = -1
         self._generation = 0
         self._workspace_loader = workspace_loader or self._default_loader
         self._session_factory = session_factory or self._default_session
@@ -131,6 +143,8 @@ class HpcTuiApp(App):
             LogsPane(self.logs),
             PaneSlot("settings", "Settings", "hpctui.ui.panes.settings:SettingsPane"),
             NetworkPane(),
+            PaneSlot("findings", "Findings", "hpctui.ui.panes.findings:FindingsPane"),
+            PaneSlot("stacks", "Stacks", "hpctui.ui.panes.stacks:StacksPane"),
         ]
 
     # -- layout -------------------------------------------------------------------------
@@ -236,7 +250,7 @@ class HpcTuiApp(App):
 
     def on_profile_edited(self, message: ProfileEdited) -> None:
         # State down: every pane that shows the profile re-renders from the workspace.
-        for pane_id in ("script", "settings"):
+        for pane_id in ("script", "settings", "stacks"):
             pane = self.pane(pane_id)
             if pane is not None and pane is not message._sender:
                 pane.refresh_view()
@@ -303,7 +317,10 @@ class HpcTuiApp(App):
         if self.session is None:
             self._start_session()
         else:
+            if self.collector is not None:
+                self.collector.reset()  # findings are about the attempt now being made
             self.session.apply(profile.kind, profile.cluster_kwargs())
+            self._watch_stacks()
         self.notice(f"applied: re-submitting {self.session.workers_wanted} worker(s)")
 
     # -- jobs an earlier hpctui left behind ----------------------------------------------
@@ -347,30 +364,89 @@ class HpcTuiApp(App):
             self.notice(f"✗ cannot start the cluster: {exc}")
             return
         self.bridge = SessionBridge(self, self.session, self.logs)
+        from hpctui.core.diagnosis.collector import SignalCollector
+
+        self.collector = SignalCollector()
+        self.session.subscribe(self.collector.on_event)
         self.session.start()
         self.set_interval(REDRAW_S, self._redraw_session)
+        self.set_interval(DIAGNOSE_S, self._maybe_diagnose)
+        self._watch_stacks()
+
+    @staticmethod
+    def _pane_ready(pane) -> bool:
+        # Mounted and composed: the redraw timer may fire between the two.
+        return pane is not None and pane.is_mounted and bool(pane.children)
 
     def _redraw_session(self) -> None:
         import time
 
         if self.bridge is None:
             return
+        if not (self._pane_ready(self.pane("queue")) and self._pane_ready(self.pane("workers"))):
+            return  # the flags stay set: drawn at the next tick
         dirty, log_keys = self.bridge.take_dirty()
         if dirty:
             snap = self.session.snapshot()
             walltime = self.workspace.applied.get("walltime") if self.workspace else None
-            queue = self.pane("queue")
-            if queue.is_mounted:
-                queue.update_jobs(snap.jobs, time.monotonic(), str(walltime or ""))
-            workers = self.pane("workers")
-            if workers.is_mounted:
-                stuck = [j.job_id for j in snap.jobs if j.phase.value == "started, not connected"]
-                workers.update_workers(snap.workers, snap.expected_workers, stuck)
+            self.pane("queue").update_jobs(snap.jobs, time.monotonic(), str(walltime or ""))
+            stuck = [j.job_id for j in snap.jobs if j.phase.value == "started, not connected"]
+            self.pane("workers").update_workers(snap.workers, snap.expected_workers, stuck)
             if self.selected_job is None and snap.jobs:
                 self._select_job(snap.jobs[0].job_id)
         logs = self.pane("logs")
-        if logs.is_mounted and logs.job_key in log_keys:
+        if self._pane_ready(logs) and logs.job_key in log_keys:
             logs.lines_added()
+
+    # -- diagnosis and stacks -----------------------------------------------------------
+
+    def _maybe_diagnose(self) -> None:
+        if self.collector is None or self.workspace is None:
+            return
+        if self.collector.version == self._diagnosed_version:
+            return
+        self._diagnosed_version = self.collector.version
+        stacks = self.pane("stacks")
+        network = self.pane("network")
+        extra = {
+            "stacks": tuple(stacks.stack_reports() if self._pane_ready(stacks) else ()),
+            # The interfaces let the network rules name the one that reaches the nodes.
+            "login_interfaces": tuple(network.facts),
+            "probe": network.probe,
+        }
+        self._diagnose(self.workspace.applied, extra)
+
+    @work(thread=True, exclusive=True, group="diagnose", exit_on_error=False)
+    def _diagnose(self, profile, extra: dict) -> None:
+        import sys
+
+        from hpctui.core.diagnosis import diagnose
+
+        signals = self.collector.signals(profile, login_python=sys.executable, **extra)
+        self.post_message(FindingsUpdated(diagnose(signals)))
+
+    def on_findings_updated(self, message: FindingsUpdated) -> None:
+        findings = self.pane("findings")
+        if findings is not None:
+            findings.update_findings(message.findings)
+        slot = self.pane_area.pane("findings")
+        slot.border_title = f"Findings ({len(message.findings)})" if message.findings else "Findings"
+        if message.findings:
+            self.notice(f"! {message.findings[0].title} (pane 7: Findings)")
+
+    def _watch_stacks(self) -> None:
+        """Read the sampler's files when the applied profile runs the workers under it."""
+        from hpctui.core.sampler_toggle import sampler_on
+        from hpctui.core.sampler_wiring import placement_for
+
+        stacks = self.pane("stacks")
+        profile = self.workspace.applied if self.workspace else None
+        if stacks is None or profile is None or not sampler_on(profile):
+            return
+        try:
+            stacks.watch_directory(placement_for(dict(profile.settings)).out_dir)
+        except ValueError as exc:
+            self.notice(f"✗ {exc}")
 
     def _select_job(self, job_id: str) -> None:
         self.selected_job = job_id

@@ -16,7 +16,7 @@ from textual.widgets import Tab, Tabs
 from hpctui.ui.panes.base import Pane
 
 GRID_MIN_SIZE = (120, 36)  # width, height
-SIDE_PANES = ("settings", "network", "stacks")
+SIDE_PANES = ("settings", "network", "findings", "stacks")
 
 
 class PaneArea(Container):

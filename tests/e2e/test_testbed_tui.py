@@ -128,6 +128,12 @@ async def test_no_interface_timeouts_in_logs_then_ib0_connects(tmp_path, testbed
             assert app.session.snapshot().connected_workers == 0
             logs_text = "\n".join(str(line) for line in app.pane("logs").view.lines)
             assert testbed.default_addr in logs_text and "▶" in logs_text
+            # Diagnosis names the problem and proposes the interface that reaches the node.
+            await _wait(pilot, lambda: app.pane("findings") is not None
+                        and any(f.mode == 1 for f in app.pane("findings").findings),
+                        30, "the network finding")
+            network = next(f for f in app.pane("findings").findings if f.mode == 1)
+            assert any(op.key == "interface" and op.value == "ib0" for op in network.fix.ops), network
             # Settings pane: set interface to ib0 and apply.
             app.show_pane("settings")
             settings = app.pane("settings")
