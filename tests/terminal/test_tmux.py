@@ -44,16 +44,24 @@ def _wait_for(run, name: str, needle: str, timeout: float = 30.0) -> str:
     raise AssertionError(f"{needle!r} never appeared on screen; last screen:\n{screen}")
 
 
-def test_runs_in_tmux_shows_help_and_quits(tmux, tmp_path):
+@pytest.mark.parametrize("term", [
+    "TERM=xterm-256color",
+    # 16 colours and no colour at all: still usable (markers, not colour alone, carry meaning).
+    "TERM=xterm NO_COLOR=1",
+], ids=["256-colours", "16-colours-NO_COLOR"])
+def test_runs_in_tmux_shows_help_and_quits(tmux, tmp_path, term):
     name, run = tmux
     config = tmp_path / "site.yaml"
-    config.write_text("# my site\n")
+    config.write_text("# my site\njobqueue:\n  local:\n"
+                      "    scheduler-options: {dashboard_address: '127.0.0.1:0'}\n")
     done = tmp_path / "exit-code"
-    env = f"DASK_CONFIG={tmp_path} HPCTUI_STATE_DIR={tmp_path} HOME={tmp_path} TERM=xterm-256color"
+    env = f"DASK_CONFIG={tmp_path} HPCTUI_STATE_DIR={tmp_path} HOME={tmp_path} {term}"
     command = f"env {env} {HPCTUI} --scheduler local --config {config}; echo $? > {done}; sleep 30"
     run("new-session", "-d", "-s", name, "-x", "100", "-y", "30", command)
     screen = _wait_for(run, name, "config:")
     assert "local" in screen and "site.yaml" in screen
+    assert "1:Job script" in screen
+    _wait_for(run, name, "scheduler:")  # the local cluster started
     run("send-keys", "-t", name, "?")
     _wait_for(run, name, "hpctui keys")
     run("send-keys", "-t", name, "Escape")

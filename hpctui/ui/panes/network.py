@@ -55,9 +55,11 @@ class NetworkPane(Pane):
             super().__init__()
             self.result = result
 
-    def __init__(self, workspace=None) -> None:
+    def __init__(self, workspace=None, interface_table=None) -> None:
         super().__init__()
         self.workspace = workspace
+        # hpctui.core.netfacts.InterfaceTable; None reads this machine's (tests pass a fake one).
+        self.interface_table = interface_table
         self.facts: list["InterfaceFacts"] = []
         self.probe: "ProbeResult | None" = None
         self.probing = False
@@ -79,7 +81,7 @@ class NetworkPane(Pane):
     def _read_interfaces(self) -> None:
         from hpctui.core.netfacts import login_interfaces
 
-        self.post_message(self.InterfacesRead(login_interfaces()))
+        self.post_message(self.InterfacesRead(login_interfaces(self.interface_table)))
 
     def on_network_pane_interfaces_read(self, message: InterfacesRead) -> None:
         self.facts = message.facts
