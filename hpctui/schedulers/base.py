@@ -119,3 +119,26 @@ def check_job_ids(job_ids: Iterable[str]) -> list[str]:
         if not j or any(c.isspace() for c in j) or "," in j or j.startswith("-"):
             raise ValueError(f"job id {j!r} is not a valid batch job id")
     return ids
+
+
+def load_json(text: str, command: str, *, strict: bool = True):
+    """`text` parsed as JSON; ParseError naming `command` and quoting the text otherwise."""
+    import json
+
+    try:
+        return json.loads(text, strict=strict)
+    except json.JSONDecodeError as e:
+        raise ParseError(f"{command} output is not valid JSON ({e}): {text[:200]!r}") from None
+
+
+def load_xml(text: str, command: str, root_tag: str):
+    """`text` parsed as XML whose root is `root_tag`; ParseError naming `command` otherwise."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as e:
+        raise ParseError(f"{command} output is not XML ({e}): {text[:200]!r}") from None
+    if root.tag != root_tag:
+        raise ParseError(f"{command} output starts with <{root.tag}>, expected <{root_tag}>")
+    return root

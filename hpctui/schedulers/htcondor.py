@@ -7,11 +7,15 @@ JobStatus 3. A held job (5) never starts until released, so its HoldReason is sh
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from hpctui.schedulers.base import (
-    JobRow, JobState, ParseError, check_job_ids, format_duration,
+    JobRow,
+    JobState,
+    ParseError,
+    check_job_ids,
+    format_duration,
+    load_json,
 )
 
 KIND = "htcondor"
@@ -53,10 +57,7 @@ def parse_status(text: str) -> list[JobRow]:
     """Rows from `condor_q -json`; ParseError when it is not a JSON list of job ads."""
     if not text.strip():
         return []
-    try:
-        ads = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ParseError(f"condor_q -json output is not valid JSON ({e}): {text[:200]!r}") from None
+    ads = load_json(text, "condor_q -json")
     if not isinstance(ads, list):
         raise ParseError(f"condor_q -json output is not a list of job ads: {text[:200]!r}")
     rows = []

@@ -7,11 +7,17 @@ with only an "ERROR" ("Job <7199> is not found"), and bjobs exits non-zero: that
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
-from hpctui.schedulers.base import JobRow, JobState, ParseError, check_job_ids, parse_duration
+from hpctui.schedulers.base import (
+    JobRow,
+    JobState,
+    ParseError,
+    check_job_ids,
+    load_json,
+    parse_duration,
+)
 
 KIND = "lsf"
 
@@ -63,10 +69,7 @@ def parse_status(text: str) -> list[JobRow]:
     """Rows from `bjobs -o ... -json`; ids LSF reports as not found are left out (gone)."""
     if not text.strip():
         return []
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ParseError(f"bjobs -json output is not valid JSON ({e}): {text[:200]!r}") from None
+    data = load_json(text, "bjobs -json")
     records = data.get("RECORDS") if isinstance(data, dict) else None
     if not isinstance(records, list):
         raise ParseError(f"bjobs -json output has no 'RECORDS' list: {text[:200]!r}")

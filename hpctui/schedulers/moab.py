@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import getpass
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from hpctui.schedulers import pbs
-from hpctui.schedulers.base import JobRow, JobState, ParseError, check_job_ids, format_duration
+from hpctui.schedulers.base import (
+    JobRow,
+    JobState,
+    ParseError,
+    check_job_ids,
+    format_duration,
+    load_xml,
+)
 
 KIND = "moab"
 
@@ -61,12 +67,7 @@ def parse_status(text: str) -> list[JobRow]:
     """Rows from `showq --xml`; ParseError when it is not that XML."""
     if not text.strip():
         return []
-    try:
-        root = ET.fromstring(text)
-    except ET.ParseError as e:
-        raise ParseError(f"showq --xml output is not XML ({e}): {text[:200]!r}") from None
-    if root.tag != "Data":
-        raise ParseError(f"showq --xml output starts with <{root.tag}>, expected <Data>")
+    root = load_xml(text, "showq --xml", "Data")
     rows = []
     for queue in root.iter("queue"):
         for job in queue.iter("job"):

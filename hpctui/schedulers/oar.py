@@ -8,11 +8,15 @@ with oardel ends in Error with a FRAG_JOB_REQUEST event: that one is reported CA
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from hpctui.schedulers.base import (
-    JobRow, JobState, ParseError, check_job_ids, format_duration,
+    JobRow,
+    JobState,
+    ParseError,
+    check_job_ids,
+    format_duration,
+    load_json,
 )
 
 KIND = "oar"
@@ -50,10 +54,7 @@ def parse_status(text: str) -> list[JobRow]:
     """Rows from `oarstat -J`; ParseError when it is not a JSON object of jobs."""
     if not text.strip():
         return []
-    try:
-        jobs = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ParseError(f"oarstat -J output is not valid JSON ({e}): {text[:200]!r}") from None
+    jobs = load_json(text, "oarstat -J")
     if not isinstance(jobs, dict):
         raise ParseError(f"oarstat -J output is not an object of jobs: {text[:200]!r}")
     rows = []

@@ -8,10 +8,16 @@ leading number of qsub's "4101.pbs01", so rows are keyed by that number.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from hpctui.schedulers.base import JobRow, JobState, ParseError, check_job_ids, parse_duration
+from hpctui.schedulers.base import (
+    JobRow,
+    JobState,
+    ParseError,
+    check_job_ids,
+    load_json,
+    parse_duration,
+)
 
 KIND = "pbs"
 
@@ -88,10 +94,8 @@ def parse_status(text: str) -> list[JobRow]:
     """Rows from `qstat -x -f -F json`; ParseError when it is not the JSON qstat documents."""
     if not text.strip():
         return []
-    try:
-        data = json.loads(text, strict=False)
-    except json.JSONDecodeError as e:
-        raise ParseError(f"qstat -F json output is not valid JSON ({e}): {text[:200]!r}") from None
+    # strict=False: PBS puts raw control characters (tabs, newlines) inside strings.
+    data = load_json(text, "qstat -F json", strict=False)
     jobs = data.get("Jobs", {}) if isinstance(data, dict) else None
     if not isinstance(jobs, dict):
         raise ParseError(f"qstat -F json output has no 'Jobs' object: {text[:200]!r}")

@@ -10,10 +10,16 @@ XML gives the start time but not the elapsed time, so `elapsed` stays empty.
 from __future__ import annotations
 
 import getpass
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from hpctui.schedulers.base import JobRow, JobState, ParseError, check_job_ids, parse_duration
+from hpctui.schedulers.base import (
+    JobRow,
+    JobState,
+    ParseError,
+    check_job_ids,
+    load_xml,
+    parse_duration,
+)
 
 KIND = "sge"
 
@@ -54,12 +60,7 @@ def parse_status(text: str) -> list[JobRow]:
     """Rows from `qstat -xml -r`; ParseError when it is not that XML."""
     if not text.strip():
         return []
-    try:
-        root = ET.fromstring(text)
-    except ET.ParseError as e:
-        raise ParseError(f"qstat -xml output is not XML ({e}): {text[:200]!r}") from None
-    if root.tag != "job_info":
-        raise ParseError(f"qstat -xml output starts with <{root.tag}>, expected <job_info>")
+    root = load_xml(text, "qstat -xml", "job_info")
     rows = []
     for job in root.iter("job_list"):
         raw = (job.findtext("state") or "").strip()
