@@ -16,7 +16,6 @@ from hpctui.schedulers import pbs
 from hpctui.schedulers.base import (
     JobRow,
     JobState,
-    ParseError,
     check_job_ids,
     format_duration,
     load_xml,

@@ -15,7 +15,6 @@ from pathlib import Path
 from hpctui.schedulers.base import (
     JobRow,
     JobState,
-    ParseError,
     check_job_ids,
     load_xml,
     parse_duration,
