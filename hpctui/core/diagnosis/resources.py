@@ -9,7 +9,7 @@ import re
 
 from hpctui.core.diagnosis.finding import SET, Evidence, Finding, Fix, PatchOp
 from hpctui.core.diagnosis.headers import header_lines
-from hpctui.core.diagnosis.search import error_lines, grep, grep_all, grep_workers, rx
+from hpctui.core.diagnosis.search import error_lines, grep, grep_all, rx
 from hpctui.core.diagnosis.signals import Signals
 from hpctui.schedulers.base import JobState, parse_duration
 

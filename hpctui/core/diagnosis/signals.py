@@ -7,7 +7,7 @@ worker logs alone for the network and start-up rules. The session, the probe, th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hpctui.core import hangsites
 from hpctui.core.netfacts import InterfaceFacts
