@@ -449,10 +449,14 @@ class HpcTuiApp(App):
             self.notice(f"✗ {exc}")
 
     def _select_job(self, job_id: str) -> None:
+        """A job picked (in the queue, or the first one): its logs and its workers."""
         self.selected_job = job_id
         logs = self.pane("logs")
-        if logs.is_mounted:
+        if self._pane_ready(logs):
             logs.show_job(job_id, f"job {job_id}")
+        workers = self.pane("workers")
+        if self._pane_ready(workers):
+            workers.select_job(job_id)
 
     def on_queue_pane_job_selected(self, message: QueuePane.JobSelected) -> None:
         if message.job_id != self.selected_job:
@@ -498,7 +502,8 @@ class HpcTuiApp(App):
         network.show_access(
             f"Dashboard: {access.url_on_login_node}\n"
             f"From your laptop: {access.ssh_command}  then open {access.laptop_url}\n"
-            f"On a JupyterHub with jupyter-server-proxy: {access.proxy_path}"
+            f"On a JupyterHub with jupyter-server-proxy: {access.proxy_path}",
+            access.ssh_command,
         )
 
     def _show_rejection(self, event) -> None:

@@ -99,7 +99,8 @@ async def test_leftovers_of_a_killed_hpctui_are_offered_and_cancelled(tmp_path):
         assert find_leftovers(), "the record should be a leftover"
         app = make_app(tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, LeftoversScreen), 20,
+            await wait_for(pilot, lambda: isinstance(app.screen, LeftoversScreen)
+                           and bool(app.screen.query("#leftovers-text")), 20,
                            what="the leftovers question")
             assert str(job.pid) in str(app.screen.query_one("#leftovers-text").render())
             await pilot.press("y")

@@ -34,6 +34,7 @@ class NetworkPane(Pane):
         Binding("p", "probe", "Probe from a compute node"),
         Binding("enter", "pick", "Use this interface"),
         Binding("r", "reread", "Re-read interfaces", show=False),
+        Binding("c", "copy_tunnel", "Copy the ssh -L command"),
     ]
     DEFAULT_CSS = """
     NetworkPane > DataTable { height: 1fr; }
@@ -63,6 +64,7 @@ class NetworkPane(Pane):
         self.facts: list["InterfaceFacts"] = []
         self.probe: "ProbeResult | None" = None
         self.probing = False
+        self.tunnel_command = ""
 
     def compose(self) -> ComposeResult:
         table = DataTable(id="net-table", cursor_type="row", zebra_stripes=True)
@@ -174,6 +176,13 @@ class NetworkPane(Pane):
         self.post_message(ProfileEdited(f"interface: {name}"))
         self.post_message(ApplyProfile())
 
-    def show_access(self, text: str) -> None:
+    def show_access(self, text: str, tunnel_command: str = "") -> None:
         """The dashboard's address, the laptop's ssh -L command and the proxy URL (set by the app)."""
-        self.query_one("#net-access", Static).update(text)
+        self.tunnel_command = tunnel_command
+        self.query_one("#net-access", Static).update(text + ("\nc: copy the ssh command" if tunnel_command else ""))
+
+    def action_copy_tunnel(self) -> None:
+        # OSC 52: the terminal (on the laptop, through SSH) puts it on its clipboard.
+        if self.tunnel_command:
+            self.app.copy_to_clipboard(self.tunnel_command)
+            self.app.notify(f"copied: {self.tunnel_command}")

@@ -38,6 +38,8 @@ class WorkersPane(Pane):
     def __init__(self) -> None:
         super().__init__()
         self.history: list[float] = [0.0]
+        self.selected_job: str | None = None
+        self._job_of_row: dict[str, str | None] = {}  # row key (worker address) -> job id
 
     def compose(self) -> ComposeResult:
         yield Static("0/0 connected", id="workers-count")
@@ -46,6 +48,15 @@ class WorkersPane(Pane):
         table = DataTable(id="workers-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("worker", "job", "host", "address", "threads", "memory", "connect")
         yield table
+
+    def select_job(self, job_id: str | None) -> None:
+        """Put the cursor on the first worker of `job_id` (the job picked in the queue)."""
+        self.selected_job = job_id
+        table = self.query_one("#workers-table", DataTable)
+        for index, row_key in enumerate(table.rows):
+            if self._job_of_row.get(row_key.value) == job_id:
+                table.move_cursor(row=index)
+                return
 
     def update_workers(self, workers, expected: int, not_connected_jobs: list[str]) -> None:
         """Redraw from the session's workers (hpctui.core.tracker.WorkerInfo)."""
@@ -62,6 +73,7 @@ class WorkersPane(Pane):
         self.query_one("#workers-flag", Static).update(flag)
         table = self.query_one("#workers-table", DataTable)
         table.clear()
+        self._job_of_row = {w.address: w.job_id for w in workers}
         for w in workers:
             # Time to connect: from the job starting to run (else from its submission).
             took = w.start_to_join if w.start_to_join is not None else w.submit_to_join
@@ -70,3 +82,5 @@ class WorkersPane(Pane):
                 w.name, w.job_id or "-", w.host or "-", w.address, str(w.threads or "-"),
                 format_bytes(w.memory), connect, key=w.address,
             )
+        if self.selected_job is not None:
+            self.select_job(self.selected_job)
