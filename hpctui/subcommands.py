@@ -9,7 +9,8 @@ from __future__ import annotations
 
 def register(subparsers, add_common) -> None:
     """Add every subcommand's parser."""
-    from hpctui import cli_script, cli_serve
+    from hpctui import cli_doctor, cli_script, cli_serve
 
     cli_script.add_parser(subparsers, add_common)
     cli_serve.add_parser(subparsers, add_common)
+    cli_doctor.add_parser(subparsers, add_common)
