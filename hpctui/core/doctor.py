@@ -456,6 +456,11 @@ class Doctor:
                     findings = tuple(diagnose(signals))
         else:
             findings = ()
+        from hpctui.core.security import tls_warning
+
+        warning = tls_warning(profile, signals.scheduler_address)
+        if warning and warning not in self.notes:
+            self.notes.append(warning)
         job_ids = tuple(dict.fromkeys(timeline.job_ids))
         left = still_queued(profile.kind, job_ids, o.cancel_wait)
         timeline.add("queue checked", detail=("nothing left" if not left

@@ -1,0 +1,58 @@
+"""TLS on the testbed: dask-jobqueue's temporary certificates in a 0700 directory hpctui
+creates; the workers on the compute node connect over tls:// and a task runs."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+import time
+import uuid
+
+import dask
+import pytest
+
+from hpctui.core.profile import Profile
+from hpctui.core.security import tls_cluster_kwargs
+
+pytestmark = [pytest.mark.testbed, pytest.mark.timeout(240)]
+
+
+def test_workers_connect_over_tls(testbed, tmp_path):
+    from dask.distributed import Client
+    from dask_jobqueue import SLURMCluster
+
+    name = f"tls-{uuid.uuid4().hex[:8]}"
+    profile = Profile("slurm", {
+        "name": name, "cores": 1, "memory": "1GB", "queue": testbed.partition,
+        "walltime": "00:05:00", "interface": "ib0", "python": sys.executable,
+        "log-directory": str(tmp_path / "logs"),
+        "scheduler-options": {"dashboard_address": "127.0.0.1:0"},
+        "worker-extra-args": ["--dashboard-address", "127.0.0.1:0"],
+    })
+    kwargs = tls_cluster_kwargs(profile.cluster_kwargs(), tmp_path / "tls")
+    assert stat.S_IMODE((tmp_path / "tls").stat().st_mode) == 0o700
+    dask.config.refresh()
+    try:
+        cluster = SLURMCluster(**kwargs)
+        try:
+            assert cluster.scheduler_address.startswith(f"tls://{testbed.host_ib0}:")
+            assert "--tls-key" in cluster.job_script()
+            with Client(cluster) as client:
+                cluster.scale(1)
+                client.wait_for_workers(1, timeout=120)
+                workers = client.scheduler_info()["workers"]
+                assert workers and all(a.startswith("tls://") for a in workers)
+                assert client.submit(lambda x: x + 1, 41).result(timeout=30) == 42
+        finally:
+            cluster.close()
+    finally:
+        subprocess.run(["scancel", f"--name={name}"], capture_output=True, timeout=30)
+    # A cancelled job passes through COMPLETING: give it a few seconds to leave.
+    for _ in range(30):
+        out = subprocess.run(["squeue", "--noheader", f"--name={name}"], capture_output=True,
+                             text=True, timeout=30)
+        if out.returncode == 0 and not out.stdout.strip():
+            break
+        time.sleep(1)
+    assert out.returncode == 0 and out.stdout.strip() == "", out.stdout + out.stderr
