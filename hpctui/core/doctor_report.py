@@ -63,6 +63,10 @@ def render_report_text(report: DoctorReport) -> str:
     for p in report.problems:
         out.append(f"  profile warning: {p}")
     out.append("")
+    if report.rounds:
+        out.append("Job script (round 1)")
+        out.extend(f"  {line}" for line in report.rounds[0].job_script.rstrip().splitlines())
+        out.append("")
     out.append("Timeline")
     for t in report.timeline:
         job = f" job {t.job_id}" if t.job_id else ""

@@ -84,6 +84,10 @@ def test_wrong_python_without_fix_exits_1_and_leaves_the_file(tmp_path):
     assert path.read_text() == before
     assert not (tmp_path / "dask.yaml.bak").exists()
     assert "STILL QUEUED" not in out.stdout
+    # The text report carries the job script it submitted and the environment.
+    assert "Job script (round 1)" in out.stdout
+    assert "/nonexistent/bin/python -m distributed.cli.dask_worker" in out.stdout
+    assert "dask-jobqueue 0.9.0" in out.stdout
 
 
 def test_wrong_python_with_fix_writes_it_keeping_comments(tmp_path):
