@@ -1,6 +1,7 @@
 """`hpctui doctor`: submit, watch, diagnose, clean up, and report; optionally fix the config.
 
     hpctui doctor [--scheduler KIND] [--config PATH] [--workers N] [--timeout S] [--json] [--fix]
+                  [--tls] [--no-probe]
 
 Exit 0 when the workers connected, 1 when not (the report says why), 2 on bad input (one
 line on stderr, no traceback). Progress lines go to stderr, the report to stdout.
@@ -34,6 +35,9 @@ def add_parser(subparsers, add_common=None) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print the report as one JSON document")
     parser.add_argument("--fix", action="store_true",
                         help="write the best fix of each round to the config file and retry")
+    parser.add_argument("--tls", action="store_true",
+                        help="run the workers over TLS (dask-jobqueue's temporary certificates, "
+                        "kept in <log-directory>/.hpctui-tls, mode 0700)")
     parser.add_argument("--no-probe", action="store_true",
                         help="never submit the network probe job")
     parser.set_defaults(handler=run)
@@ -53,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         options = DoctorOptions(kind=getattr(args, "scheduler", None),
                                 config_path=str(config) if config is not None else None,
                                 workers=args.workers, timeout=args.timeout, fix=args.fix,
-                                probe=not args.no_probe)
+                                probe=not args.no_probe, tls=args.tls)
         report = run_doctor(options, None if args.json else progress)
     except DoctorInputError as exc:
         print(f"hpctui doctor: error: {exc}", file=sys.stderr)

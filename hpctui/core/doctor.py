@@ -61,6 +61,9 @@ class DoctorOptions:
     probe: bool = True  # run the network probe when workers do not connect and nothing says why
     probe_timeout: float | None = None  # default: `timeout`
     cancel_wait: float = 30.0  # seconds to wait for cancelled jobs to leave the queue
+    # TLS with dask-jobqueue's temporary certificates, kept in a 0700 directory under the
+    # log directory (shared with the compute nodes, as the logs are).
+    tls: bool = False
 
     def __post_init__(self):
         if not isinstance(self.workers, int) or self.workers < 1:
@@ -431,7 +434,8 @@ class Doctor:
         # distributed.* keys of the profile (comm timeouts, file locking) must be in effect
         # where the scheduler runs: this process.
         with dask.config.set(profile.dask_config()):
-            session = ClusterSession(profile.kind, profile.cluster_kwargs(), **session_options)
+            session = ClusterSession(profile.kind, self._cluster_kwargs(profile),
+                                     **session_options)
             session.subscribe(collector.on_event)
             session.subscribe(timeline.on_event)
             session.start()
@@ -458,7 +462,7 @@ class Doctor:
             findings = ()
         from hpctui.core.security import tls_warning
 
-        warning = tls_warning(profile, signals.scheduler_address)
+        warning = tls_warning(profile, signals.scheduler_address, tls=o.tls)
         if warning and warning not in self.notes:
             self.notes.append(warning)
         job_ids = tuple(dict.fromkeys(timeline.job_ids))
@@ -499,6 +503,18 @@ class Doctor:
             if now >= deadline:
                 return f"timed out after {o.timeout:g} s", findings
             time.sleep(0.25)
+
+    def _cluster_kwargs(self, profile: Profile) -> dict:
+        kwargs = profile.cluster_kwargs()
+        if not self.options.tls:
+            return kwargs
+        from hpctui.core.security import tls_cluster_kwargs
+
+        base = kwargs.get("log_directory") or os.getcwd()
+        try:
+            return tls_cluster_kwargs(kwargs, os.path.join(base, ".hpctui-tls"))
+        except (OSError, ValueError) as exc:
+            raise DoctorInputError(f"--tls: {exc}") from None
 
     def _probe(self, number: int, profile: Profile):
         from hpctui.core.probe_run import run_probe

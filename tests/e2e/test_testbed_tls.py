@@ -56,3 +56,37 @@ def test_workers_connect_over_tls(testbed, tmp_path):
             break
         time.sleep(1)
     assert out.returncode == 0 and out.stdout.strip() == "", out.stdout + out.stderr
+
+
+def test_doctor_tls_connects_over_tls(testbed, tmp_path):
+    import json
+
+    name = f"tls-{uuid.uuid4().hex[:8]}"
+    config = tmp_path / "dask.yaml"
+    config.write_text(f"""\
+jobqueue:
+  slurm:
+    name: {name}
+    cores: 1
+    memory: 1GB
+    queue: {testbed.partition}
+    walltime: "00:05:00"
+    interface: ib0
+    log-directory: {tmp_path / 'logs'}
+    python: {sys.executable}
+    scheduler-options: {{dashboard_address: "127.0.0.1:0"}}
+    worker-extra-args: ["--dashboard-address", "127.0.0.1:0"]
+""")
+    try:
+        out = subprocess.run([sys.executable, "-m", "hpctui", "doctor", "--scheduler", "slurm",
+                              "--config", str(config), "--timeout", "120", "--tls", "--json",
+                              "--no-probe"], capture_output=True, text=True, timeout=200,
+                             cwd=tmp_path)
+        assert out.returncode == 0, out.stderr[-3000:] + out.stdout[-3000:]
+        doc = json.loads(out.stdout)
+        assert doc["rounds"][0]["scheduler_address"].startswith(f"tls://{testbed.host_ib0}:")
+        assert stat.S_IMODE((tmp_path / "logs" / ".hpctui-tls").stat().st_mode) == 0o700
+        assert doc["rounds"][0]["left_in_queue"] == []
+        assert not any("without TLS" in n for n in doc["notes"])
+    finally:
+        subprocess.run(["scancel", f"--name={name}"], capture_output=True, timeout=30)
