@@ -26,10 +26,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hpctui.core import events as ev
-from hpctui.core.diagnosis import Finding, Signals, Versions, apply_fix, diagnose
+from hpctui.core.diagnosis import Finding, Versions, apply_fix, diagnose
 from hpctui.core.diagnosis.collector import SignalCollector
 from hpctui.core.profile import Profile
 
@@ -322,7 +322,6 @@ class Doctor:
             self.progress(line)
 
     def _load(self):
-        from hpctui.core.config_load import ConfigFileError  # noqa: F401 (documented type)
         from hpctui.core.detect import detect
         from hpctui.core.workspace import Workspace
 
