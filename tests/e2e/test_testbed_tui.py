@@ -126,8 +126,13 @@ async def test_no_interface_timeouts_in_logs_then_ib0_connects(tmp_path, testbed
                     for e in app.logs.lines(app.selected_job)),
                 90, "the connection time-out in the selected job's log")
             assert app.session.snapshot().connected_workers == 0
-            logs_text = "\n".join(str(line) for line in app.pane("logs").view.lines)
-            assert testbed.default_addr in logs_text and "▶" in logs_text
+            def logs_text() -> str:
+                return "\n".join(str(line.text) for line in app.pane("logs").view.lines)
+
+            # The pane draws from the buffer on the app's next redraw tick.
+            await _wait(pilot, lambda: testbed.default_addr in logs_text(), 10,
+                        "the default address in the logs pane")
+            assert "▶" in logs_text()
             # Diagnosis names the problem and proposes the interface that reaches the node.
             await _wait(pilot, lambda: app.pane("findings") is not None
                         and any(f.mode == 1 for f in app.pane("findings").findings),
