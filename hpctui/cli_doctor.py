@@ -44,6 +44,19 @@ def add_parser(subparsers, add_common=None) -> argparse.ArgumentParser:
     return parser
 
 
+def _keyboard_interrupt_on_ctrl_c() -> None:
+    # dask-jobqueue's import sets SIGINT to `sys.exit()` (exit 0, as if all went well); doctor
+    # wants Ctrl-C to stop the round, cancel its jobs and exit 130.
+    import signal
+    import threading
+
+    from hpctui.core.djq import ensure_imported
+
+    ensure_imported()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `hpctui doctor`; returns the exit code."""
     from hpctui.core.doctor import EXIT_BAD_INPUT, DoctorInputError, DoctorOptions, run_doctor
@@ -52,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    _keyboard_interrupt_on_ctrl_c()
     config = getattr(args, "config", None)
     try:
         options = DoctorOptions(kind=getattr(args, "scheduler", None),

@@ -437,12 +437,15 @@ class Doctor:
                                      **session_options)
             session.subscribe(collector.on_event)
             session.subscribe(timeline.on_event)
-            session.start()
-            session.scale(o.workers)
-            ended, findings = self._watch(collector, timeline, profile, extra, started)
-            signals = collector.signals(profile, **extra)
-            session.close()
-            closed = session.wait_closed(o.cancel_wait + 60)
+            try:
+                session.start()
+                session.scale(o.workers)
+                ended, findings = self._watch(collector, timeline, profile, extra, started)
+                signals = collector.signals(profile, **extra)
+            finally:
+                # Also on Ctrl-C: the jobs are cancelled before doctor goes.
+                session.close()
+                closed = session.wait_closed(o.cancel_wait + 60)
         if not closed:
             self.notes.append(f"round {number}: the session did not close within "
                               f"{o.cancel_wait + 60:g} s")

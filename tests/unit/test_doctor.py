@@ -111,3 +111,42 @@ def test_options_refuse_bad_values_by_name():
         DoctorOptions(workers=0)
     with pytest.raises(DoctorInputError, match="--timeout.*-1"):
         DoctorOptions(timeout=-1)
+
+
+def test_ctrl_c_cancels_the_jobs(tmp_path):
+    import os
+    import re
+    import signal
+    import time
+
+    path = _config(tmp_path, sys.executable, "doc-int")
+    text = path.read_text().replace("    cores: 1\n",
+                                    "    cores: 1\n    job-script-prologue: [\"sleep 600\"]\n")
+    path.write_text(text)
+    proc = subprocess.Popen([sys.executable, "-m", "hpctui", "doctor", "--scheduler", "local",
+                             "--no-probe", "--config", str(path), "--timeout", "120"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    job_id = None
+    deadline = time.monotonic() + 60
+    lines = []
+    while time.monotonic() < deadline and job_id is None:
+        line = proc.stderr.readline()
+        lines.append(line)
+        if m := re.search(r"job (\d+) submitted", line):
+            job_id = int(m.group(1))
+    assert job_id is not None, "".join(lines)
+    os.kill(job_id, 0)  # the job (its bash) runs
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, "".join(lines) + err + out
+    for _ in range(50):
+        try:
+            os.kill(job_id, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{job_id}/stat") as f:
+            if f.read().split(") ", 1)[1][0] == "Z":
+                break
+        time.sleep(0.2)
+    else:
+        raise AssertionError(f"job {job_id} still runs after Ctrl-C")
