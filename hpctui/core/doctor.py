@@ -465,8 +465,10 @@ class Doctor:
         from hpctui.core.security import tls_warning
 
         warning = tls_warning(profile, signals.scheduler_address, tls=o.tls)
-        if warning and warning not in self.notes:
-            self.notes.append(warning)
+        if warning and not any(warning[:40] in n for n in self.notes):
+            # Once per run: every round's port differs, the advice does not.
+            self.notes.append(f"round {number}: {warning} (`hpctui doctor --tls` tries the "
+                              "workers over TLS)")
         job_ids = tuple(dict.fromkeys(timeline.job_ids))
         left = still_queued(profile.kind, job_ids, o.cancel_wait)
         timeline.add("queue checked", detail=("nothing left" if not left

@@ -75,6 +75,8 @@ def test_doctor_fix_writes_both_fixes_and_connects(testbed, tmp_path):
                         "# a short connect timeout"):
             assert comment in text
         assert (tmp_path / "dask.yaml.bak").exists()
+        # Rounds without `interface` listened on every interface without TLS: said once.
+        assert sum("without TLS" in n for n in doc["notes"]) == 1, doc["notes"]
     finally:
         subprocess.run(["scancel", f"--name={name}"], capture_output=True, timeout=30)
     _none_queued(name)
