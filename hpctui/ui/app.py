@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual import work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
 from textual.message import Message
@@ -166,6 +166,7 @@ class HpcTuiApp(App):
         status.config_path = str(self.context.config_path or "(finding it…)")
         self._apply_size(self.size.width, self.size.height)
         self.pane_area.show(self._panes[0].PANE_ID)
+        self.call_after_refresh(self.pane_area.mount_the_rest)
         # After the first frame: importing dask in a thread still takes the GIL from the UI.
         self.call_after_refresh(self._load_workspace)
         self.call_after_refresh(self._find_leftovers)
@@ -556,8 +557,10 @@ class HpcTuiApp(App):
         sections += [(p.PANE_TITLE, p.help_bindings()) for p in self._panes]
         self.push_screen(HelpScreen(sections))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen) -> Iterable:
         """The command palette lists every action: the app's, then each pane's (by its keys)."""
+        from textual.app import SystemCommand  # the palette's module loads when it opens
+
         yield from super().get_system_commands(screen)
         for b in self.BINDINGS:
             if b.action.startswith("show_pane"):

@@ -13,31 +13,16 @@ import threading
 
 from textual.message import Message
 
-from hpctui.core.events import (
-    ClusterStarted,
-    ClusterStartFailed,
-    JobsCancelled,
-    LogLinesAppended,
-    QueueError,
-    SessionEvent,
-    SessionFailed,
-    SubmitFailed,
-    WorkerJoined,
-    WorkerLeft,
-)
 from hpctui.core.logbuffer import LogBuffer
 
 REDRAW_S = 0.1  # well under the 250 ms from a worker's registration to it being on screen
 
-# Events that become messages (everything else only marks the picture dirty).
-_POSTED = (ClusterStarted, ClusterStartFailed, SubmitFailed, QueueError, JobsCancelled,
-           SessionFailed)
 
 
 class SessionEventArrived(Message):
     """An event of the cluster session that the app shows or acts on."""
 
-    def __init__(self, event: SessionEvent) -> None:
+    def __init__(self, event) -> None:
         super().__init__()
         self.event = event
 
@@ -46,6 +31,13 @@ class SessionBridge:
     """Subscribes to a session; `take_dirty()` tells the app's timer what to redraw."""
 
     def __init__(self, app, session, logs: LogBuffer) -> None:
+        # Imported here, not at the top: the session starts after the first frame.
+        from hpctui.core import events as ev
+
+        self._ev = ev
+        # Events that become messages (everything else only marks the picture dirty).
+        self._posted = (ev.ClusterStarted, ev.ClusterStartFailed, ev.SubmitFailed, ev.QueueError,
+                        ev.JobsCancelled, ev.SessionFailed)
         self._app = app
         self._logs = logs
         self._lock = threading.Lock()
@@ -55,9 +47,10 @@ class SessionBridge:
         self.session = session
         self._unsubscribe = session.subscribe(self._on_event)
 
-    def _on_event(self, event: SessionEvent) -> None:
+    def _on_event(self, event) -> None:
         # On the session's delivery thread: hand off quickly.
-        if isinstance(event, LogLinesAppended):
+        ev = self._ev
+        if isinstance(event, ev.LogLinesAppended):
             stream = "err" if event.stream in ("stderr", "err") else "out"
             self._logs.add(event.job_id, event.lines, stream=stream)
             with self._lock:
@@ -65,9 +58,9 @@ class SessionBridge:
             return
         with self._lock:
             self._snapshot_dirty = True
-            if isinstance(event, (WorkerJoined, WorkerLeft)) and hasattr(event, "registered_at"):
+            if isinstance(event, (ev.WorkerJoined, ev.WorkerLeft)) and hasattr(event, "registered_at"):
                 self.last_worker_event_at = event.registered_at
-        if isinstance(event, _POSTED):
+        if isinstance(event, self._posted):
             self._app.post_message(SessionEventArrived(event))
 
     def take_dirty(self) -> tuple[bool, set[str]]:

@@ -53,10 +53,8 @@ class PaneArea(Container):
         order = ["script", "queue", "logs", *SIDE_PANES, "workers"]
         return sorted(self._panes, key=lambda p: order.index(p.PANE_ID) if p.PANE_ID in order else 99)
 
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._mount_the_rest)
-
-    async def _mount_the_rest(self) -> None:
+    async def mount_the_rest(self) -> None:
+        """Mount the panes that were not in the first frame (the app calls it after that frame)."""
         ordered = self._ordered()
         first = next(i for i, p in enumerate(ordered) if p.is_mounted or p.parent is self)
         if ordered[:first]:

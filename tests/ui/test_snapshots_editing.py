@@ -85,6 +85,9 @@ def test_settings_pane_editing_a_bad_value(snap_compare, workspace, size):
     workspace.set_key("interface", "ib0")
 
     async def edit_memory(pilot):
+        # A blinking cursor would make the picture depend on the moment it is taken.
+        for box in pilot.app.query("Input"):
+            box.cursor_blink = False
         pilot.app.query_one(SettingsPane).edit_key("memory")
         await pilot.pause()
 
