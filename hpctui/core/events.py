@@ -33,6 +33,8 @@ class ClusterStarted(SessionEvent):
     scheduler_address: str
     dashboard_link: str
     cluster_name: str
+    # What the scheduler is bound to ("tcp://0.0.0.0:8786" is every interface); "" if unknown.
+    listen_address: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -248,7 +248,8 @@ class ClusterSession:
         self._publish(ClusterStarted(
             kind=self.kind, generation=self._generation,
             scheduler_address=cluster.scheduler.address,
-            dashboard_link=cluster.dashboard_link or "", cluster_name=cluster._name))
+            dashboard_link=cluster.dashboard_link or "", cluster_name=cluster._name,
+            listen_address=getattr(cluster.scheduler, "listen_address", "") or ""))
         if self._n:
             await self._scale()
 

@@ -473,6 +473,7 @@ class HpcTuiApp(App):
             status.scheduler_address = event.scheduler_address
             self._show_dashboard(event.dashboard_link)
             self.notice(f"scheduler listening at {event.scheduler_address}")
+            self._explain_scheduler_address(event)
         elif isinstance(event, ev.ClusterStartFailed):
             self.notice(f"✗ the cluster did not start: {event.message}")
         elif isinstance(event, ev.SubmitFailed):
@@ -484,6 +485,21 @@ class HpcTuiApp(App):
             self.notice(f"{what} job(s) {', '.join(event.job_ids)} ({event.why}) {event.detail}")
         elif isinstance(event, ev.SessionFailed):
             self.notice(f"✗ {event.message}")
+
+    def _explain_scheduler_address(self, event) -> None:
+        """Which address the scheduler listens on and advertises, from which setting, and the
+        warning when it listens everywhere without TLS: shown in the network pane."""
+        if not event.listen_address or self.workspace is None:
+            return
+        from hpctui.core.scheduler_address import describe_scheduler_address
+
+        network = self.pane("network")
+        facts = describe_scheduler_address(event.listen_address, event.scheduler_address,
+                                           dict(self.workspace.applied.settings),
+                                           list(network.facts) or None)
+        network.show_scheduler(facts)
+        for warning in facts.warnings:
+            self.notify(warning, severity="warning", timeout=15)
 
     def _show_dashboard(self, link: str) -> None:
         if not link:

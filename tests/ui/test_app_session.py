@@ -111,3 +111,17 @@ async def test_leftovers_of_a_killed_hpctui_are_offered_and_cancelled(tmp_path):
     finally:
         if job.poll() is None:
             job.kill()
+
+
+async def test_network_pane_explains_the_scheduler_address_and_warns_without_tls(tmp_path):
+    # No interface set: distributed listens on every address and advertises the default route's.
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.session is not None, what="the session")
+        app.show_pane("network")
+        text = lambda: str(app.pane("network").query_one("#net-scheduler").render())  # noqa: E731
+        await wait_for(pilot, lambda: "listens on tcp://0.0.0.0:" in text(), 30,
+                       what="the scheduler's addresses in the network pane")
+        assert "without TLS" in text() and "default route" in text()
+        app._quit()
+    assert app.shutdown(30)

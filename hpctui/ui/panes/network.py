@@ -40,6 +40,7 @@ class NetworkPane(Pane):
     NetworkPane > DataTable { height: 1fr; }
     NetworkPane > #net-verdict { height: auto; }
     NetworkPane > #net-access { height: auto; color: $text-muted; }
+    NetworkPane > #net-scheduler { height: auto; }
     """
 
     class InterfacesRead(Message):
@@ -71,6 +72,7 @@ class NetworkPane(Pane):
         table.add_columns("interface", "IPv4", "state", "speed", "MTU", "note", "from a compute node")
         yield table
         yield Static("p: probe which of these a compute node can reach", id="net-verdict")
+        yield Static("", id="net-scheduler")
         yield Static("", id="net-access")
 
     def on_mount(self) -> None:
@@ -175,6 +177,16 @@ class NetworkPane(Pane):
                 return
         self.post_message(ProfileEdited(f"interface: {name}"))
         self.post_message(ApplyProfile())
+
+    def show_scheduler(self, facts) -> None:
+        """The scheduler's listen and advertised addresses, why, and any warning (set by the app)."""
+        lines = [f"Scheduler: listens on {facts.listen_address}, tells workers "
+                 f"{facts.advertised_address}"]
+        explanation = getattr(facts, "explanation", "")
+        if explanation:
+            lines.append(explanation)
+        lines += [f"! {w}" for w in facts.warnings]
+        self.query_one("#net-scheduler", Static).update("\n".join(lines))
 
     def show_access(self, text: str, tunnel_command: str = "") -> None:
         """The dashboard's address, the laptop's ssh -L command and the proxy URL (set by the app)."""
