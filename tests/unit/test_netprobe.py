@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from needs import need
 
 import hpctui.probe.netprobe as netprobe
 
@@ -174,11 +175,9 @@ def test_python_check_reports_versions_and_failures():
 
 def test_python_without_dask_is_not_ok(tmp_path):
     # An isolated interpreter (-I ignores PYTHONPATH and user site) with no dask installed.
-    if PLAIN_PYTHON == sys.executable:
-        pytest.skip("no system python outside the venv")
+    need(PLAIN_PYTHON != sys.executable, "no system python outside the venv")
     probe = subprocess.run([PLAIN_PYTHON, "-I", "-c", "import dask"], capture_output=True)
-    if probe.returncode == 0:
-        pytest.skip("the system python has dask")
+    need(probe.returncode != 0, "the system python has dask")
     py = netprobe.check_python(PLAIN_PYTHON)
     assert py["ok"] is False and py["dask"] is None
     assert "ModuleNotFoundError" in py["error"] and "dask" in py["error"]

@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from needs import need
 
 from hpctui.core.kinds import cluster_class
 from hpctui.core.probe_job import ProbeJobError, build_probe_job
@@ -102,8 +103,7 @@ def test_local_probe_locked_down_comes_through_the_file(tmp_path):
     # network namespace (a python wrapper, as sites use `jsrun ... python`). Only the shared
     # file system connects the two, so the verdict must come through the file.
     wrapper = _netns_wrapper()
-    if wrapper is None:
-        pytest.skip("unshare -rn is not permitted here")
+    need(wrapper is not None, "unshare -rn is not permitted here")
     result = run_probe("local", _local(tmp_path, python=f"{wrapper} {sys.executable}"),
                        shared_dir=str(tmp_path / "shared"), addresses=[("lo", "127.0.0.1")],
                        report_timeout=60)
