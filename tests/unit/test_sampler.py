@@ -240,3 +240,33 @@ def test_start_sampler_in_process_samples_a_given_thread(tmp_path):
     assert f.ended == "stopped" and f.pid == os.getpid()
     assert len(f.samples) >= 10
     assert any(fr.function == "parked_in_this_function" for fr in f.samples[-1].stack)
+
+
+def _pythons() -> list[str]:
+    # Compute nodes may run another Python than hpctui's: every 3.10+ this machine has
+    # (pyenv builds), else at least this one.
+    root = Path("/root/.pyenv/versions")
+    found = sorted(str(p) for p in root.glob("3.1[0-9]*/bin/python3")) if root.exists() else []
+    return found or [sys.executable]
+
+
+@pytest.mark.parametrize("python", _pythons())
+def test_works_under_each_python(python, tmp_path):
+    # The sampler is standard library only: it samples, and the target's exit code stays.
+    _target(tmp_path, "spin3", """\
+        import sys, time
+        def spin(seconds):
+            end = time.time() + seconds
+            while time.time() < end:
+                pass
+        spin(0.6)
+        sys.exit(3)
+    """)
+    out = tmp_path / "out"
+    proc = subprocess.run([python, str(SAMPLER), "--out", str(out), "--rate", "50", "-m", "spin3"],
+                          cwd=tmp_path / "mods", capture_output=True, text=True, timeout=40)
+    assert proc.returncode == 3, proc.stderr
+    (path,) = sample_files(out)
+    f = read_sample_file(path)
+    assert f.ended == "exit"
+    assert sum(1 for s in f.samples if s.stack and s.stack[-1].function == "spin") >= 10
