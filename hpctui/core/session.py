@@ -102,6 +102,11 @@ class ClusterSession:
     def workers_wanted(self) -> int:
         return self._n
 
+    @property
+    def loop_thread_id(self) -> int | None:
+        """The thread running the scheduler's event loop (for sampling hpctui itself)."""
+        return self._thread.ident
+
     def start(self) -> None:
         """Create the cluster (ClusterStarted or ClusterStartFailed follows)."""
         with self._lock:

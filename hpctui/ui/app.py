@@ -101,6 +101,7 @@ class HpcTuiApp(App):
         Binding("plus", "scale_by(1)", "+1 worker"),
         Binding("minus", "scale_by(-1)", "-1 worker"),
         Binding("S", "scale_to", "Scale to N"),
+        Binding("K", "sample_scheduler", "Sample the scheduler (hpctui itself)", show=False),
         Binding("ctrl+t", "toggle_auto_apply", "Auto-apply on/off", show=False),
         *(Binding(str(i), f"show_pane({i})", f"Pane {i}", show=False) for i in range(1, 10)),
     ]
@@ -435,6 +436,26 @@ class HpcTuiApp(App):
         if message.findings:
             self.notice(f"! {message.findings[0].title} (pane 7: Findings)")
 
+    def action_sample_scheduler(self) -> None:
+        """Sample the scheduler's event loop in this process, for "the scheduler is slow"."""
+        if self.session is None or self.session.loop_thread_id is None:
+            self.notice("the cluster is still starting")
+            return
+        if getattr(self, "_self_sampler", None) is not None:
+            self.show_pane("stacks")
+            return
+        from hpctui.core.cleanup import state_dir
+        from hpctui.probe.sampler import start_sampler
+
+        out = state_dir() / "self-stacks"
+        self._self_sampler = start_sampler(str(out), rate=10.0,
+                                           thread_id=self.session.loop_thread_id)
+        stacks = self.pane("stacks")
+        if stacks is not None:
+            stacks.watch_directory(out)
+        self.show_pane("stacks")
+        self.notice(f"sampling the scheduler's event loop into {out}")
+
     def _watch_stacks(self) -> None:
         """Read the sampler's files when the applied profile runs the workers under it."""
         from hpctui.core.sampler_toggle import sampler_on
@@ -620,7 +641,14 @@ class HpcTuiApp(App):
 
         self.push_screen(QuitScreen(n_jobs), answered)
 
+    def _stop_self_sampler(self) -> None:
+        sampler = getattr(self, "_self_sampler", None)
+        if sampler is not None:
+            sampler.stop()
+            self._self_sampler = None
+
     def _quit(self) -> None:
+        self._stop_self_sampler()
         # The session cancels the jobs on its own thread; `shutdown()` (called once the app
         # has exited) waits for it, so quitting never leaves a job in the queue.
         if self.session is not None:

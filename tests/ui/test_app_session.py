@@ -125,3 +125,17 @@ async def test_network_pane_explains_the_scheduler_address_and_warns_without_tls
         assert "without TLS" in text() and "default route" in text()
         app._quit()
     assert app.shutdown(30)
+
+
+async def test_sampling_the_scheduler_shows_hpctui_itself_in_the_stacks_pane(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.session is not None
+                       and app.session.loop_thread_id is not None, what="the session")
+        await wait_for(pilot, lambda: app.pane("stacks") is not None, what="the stacks pane")
+        await pilot.press("K")
+        stacks = app.pane("stacks")
+        await wait_for(pilot, lambda: bool(stacks._labels), 20,
+                       what="a sampled process in the stacks pane")
+        app._quit()
+    assert app.shutdown(30)
