@@ -40,6 +40,14 @@ KEYS_BY_KIND: dict[str, tuple[str, ...]] = {
     "local": _COMMON_KEYS + ("shebang",),
 }
 
+# Keys hpctui adds to every `jobqueue.<kind>` section. dask-jobqueue ignores them in config
+# (it reads `security` only as a cluster argument); hpctui passes them on when it starts the
+# cluster, so the setting still lives in the user's Dask config file.
+#   security: true  -> TLS with dask-jobqueue's temporary certificates, kept in a 0700
+#                      `shared-temp-directory` (default `<log-directory>/.hpctui-tls`).
+HPCTUI_KEYS: tuple[str, ...] = ("security",)
+KEYS_BY_KIND = {kind: keys + HPCTUI_KEYS for kind, keys in KEYS_BY_KIND.items()}
+
 # Old name -> new name. dask-jobqueue still reads the old one, but only when the new key
 # is empty; `project` is an old name only where the section's current key is `account`.
 RENAMED_KEYS: dict[str, str] = {
@@ -60,7 +68,7 @@ DISTRIBUTED_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 
 # Config keys that are cluster-level arguments rather than Job arguments.
-_CLUSTER_LEVEL_KEYS = ("scheduler-options", "shared-temp-directory")
+_CLUSTER_LEVEL_KEYS = ("scheduler-options", "shared-temp-directory", "security")
 
 
 def renamed_keys_for(kind: str) -> dict[str, str]:
@@ -180,7 +188,24 @@ class Profile:
             if value is not None:
                 kwargs[kwarg_name(key)] = value
         kwargs["scheduler_options"] = dict(self.settings.get("scheduler-options") or {})
+        if self.settings.get("security") is True:
+            # Certificates go where the compute nodes can read them and nobody else may; the
+            # session creates that directory 0700 before starting the cluster.
+            kwargs["security"] = True
+            kwargs["shared_temp_directory"] = str(self.tls_directory())
+        else:
+            kwargs.pop("security", None)
         return kwargs
+
+    def tls_directory(self) -> str:
+        """Where `security: true` keeps the workers' certificates (a shared, private folder)."""
+        import os
+
+        explicit = self.settings.get("shared-temp-directory")
+        if explicit:
+            return str(explicit)
+        base = self.settings.get("log-directory") or os.getcwd()
+        return os.path.join(str(base), ".hpctui-tls")
 
     def dask_config(self) -> dict[str, Any]:
         """The `distributed.*` settings as flat dotted keys, for `dask.config.set`."""

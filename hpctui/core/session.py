@@ -241,6 +241,11 @@ class ClusterSession:
         self._record.set_kind(self.kind)
         cls = tracked_cluster_class(cluster_class(self.kind), self)
         try:
+            if self.cluster_kwargs.get("security") is True:
+                # TLS: the temporary certificates' folder must be private (mode 0700).
+                from hpctui.core.security import private_dir
+
+                private_dir(self.cluster_kwargs["shared_temp_directory"])
             cluster = await cls(asynchronous=True, **self.cluster_kwargs)
         except Exception as e:
             self._cluster = None

@@ -79,6 +79,9 @@ def validate(profile: Profile, interfaces: Iterable[str] | None = None) -> list[
     problems += _check_lists(kind, s)
     problems += _check_interfaces(s, interfaces)
     problems += _check_distributed(profile.distributed)
+    if s.get("security") is not None and not isinstance(s.get("security"), bool):
+        problems.append(_p("security", s["security"],
+                           "must be true (TLS with temporary certificates) or false"))
 
     if not [p for p in problems if p.severity == "error"]:
         # Whatever dask-jobqueue itself refuses (missing cores/memory, HTCondor disk, ...).

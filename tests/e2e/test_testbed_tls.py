@@ -90,3 +90,39 @@ jobqueue:
         assert not any("without TLS" in n for n in doc["notes"])
     finally:
         subprocess.run(["scancel", f"--name={name}"], capture_output=True, timeout=30)
+
+
+def test_security_true_in_the_profile_runs_the_session_over_tls(testbed, tmp_path):
+    # What the UI and doctor do: `security: true` in the config, the session starts the cluster.
+    import os
+
+    from hpctui.core import events as ev
+    from hpctui.core.session import ClusterSession
+
+    name = f"tls-{uuid.uuid4().hex[:8]}"
+    logs = tmp_path / "logs"
+    profile = Profile("slurm", {
+        "name": name, "cores": 1, "memory": "1GB", "queue": testbed.partition,
+        "walltime": "00:05:00", "interface": "ib0", "python": sys.executable,
+        "log-directory": str(logs), "security": True,
+        "scheduler-options": {"dashboard_address": "127.0.0.1:0"},
+        "worker-extra-args": ["--dashboard-address", "127.0.0.1:0"],
+    })
+    seen: list = []
+    session = ClusterSession("slurm", profile.cluster_kwargs(), state_dir=tmp_path / "state")
+    session.subscribe(seen.append)
+    try:
+        session.start()
+        session.scale(1)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and session.snapshot().connected_workers < 1:
+            time.sleep(0.5)
+        started = [e for e in seen if isinstance(e, ev.ClusterStarted)]
+        assert started and started[0].scheduler_address.startswith("tls://")
+        workers = session.snapshot().workers
+        assert workers and all(w.address.startswith("tls://") for w in workers)
+        assert stat.S_IMODE(os.stat(logs / ".hpctui-tls").st_mode) == 0o700
+    finally:
+        session.close()
+        session.wait_closed(60)
+        subprocess.run(["scancel", f"--name={name}"], capture_output=True, timeout=30)

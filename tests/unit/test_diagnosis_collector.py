@@ -44,3 +44,28 @@ def test_logs_are_bounded_and_reset_forgets():
     before = c.version
     c.reset()
     assert c.signals().worker_logs == () and c.version == 0 and before > 0
+
+
+def test_scheduler_listening_everywhere_without_tls_offers_security_true():
+    from hpctui.core.diagnosis.finding import apply_fix
+
+    c = SignalCollector()
+    c.on_event(ev.ClusterStarted(kind="slurm", generation=1, scheduler_address="tcp://192.0.2.2:41000",
+                                 dashboard_link="", cluster_name="c",
+                                 listen_address="tcp://0.0.0.0:41000"))
+    profile = Profile("slurm", {"cores": 1, "memory": "1GB", "log-directory": "/shared/logs"})
+    found = [f for f in diagnose(c.signals(profile)) if f.rule_id == "scheduler-open-without-tls"]
+    assert found and "0.0.0.0:41000" in found[0].evidence[0].text
+    fixed = apply_fix(profile, found[0].fix)
+    assert fixed.get("security") is True
+    kwargs = fixed.cluster_kwargs()
+    assert kwargs["security"] is True
+    assert kwargs["shared_temp_directory"] == "/shared/logs/.hpctui-tls"
+    # Once TLS is on, or when the scheduler listens on one interface only, nothing to say.
+    assert not [f for f in diagnose(c.signals(fixed)) if f.rule_id == "scheduler-open-without-tls"]
+    c2 = SignalCollector()
+    c2.on_event(ev.ClusterStarted(kind="slurm", generation=1, scheduler_address="tcp://10.0.0.1:1",
+                                  dashboard_link="", cluster_name="c",
+                                  listen_address="tcp://10.0.0.1:1"))
+    assert not [f for f in diagnose(c2.signals(profile))
+                if f.rule_id == "scheduler-open-without-tls"]

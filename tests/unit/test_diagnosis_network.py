@@ -197,7 +197,9 @@ def test_tls_on_one_side_only():
             "refusing communication from/to 'tcp://10.1.1.2:8786'")
     f = by_mode(diagnose(Signals(worker_logs=(log(text),))), 21)[0]
     assert "refusing communication" in f.evidence[0].text
-    assert "security=True" in f.fix.action
+    # The fix is now a profile change hpctui applies: security: true on both sides.
+    assert [(op.key, op.value) for op in f.fix.ops] == [("security", True)]
+    assert "require-encryption" in f.fix.action
 
 
 def test_older_quoted_wording_and_a_healthy_neighbour():

@@ -35,6 +35,7 @@ class SignalCollector:
         self._log_source: dict[str, str] = {}
         self._worker_events: deque[WorkerEvent] = deque(maxlen=MAX_WORKER_EVENTS)
         self._scheduler_address: str | None = None
+        self._listen_address: str | None = None
         self._connected = 0
         self._submitted = 0
         self.version = 0  # bumped at every change: callers re-diagnose only when it moved
@@ -56,6 +57,7 @@ class SignalCollector:
                 self._errors.append(event.message)
             elif isinstance(event, ev.ClusterStarted):
                 self._scheduler_address = event.scheduler_address
+                self._listen_address = getattr(event, "listen_address", "") or None
             elif isinstance(event, ev.JobSubmitted):
                 self._submitted += 1
                 self._queue[event.job_id] = JobRow(event.job_id, JobState.PENDING, "submitted")
@@ -99,6 +101,7 @@ class SignalCollector:
                                   for j, lines in self._logs.items()),
                 worker_events=tuple(self._worker_events),
                 scheduler_address=self._scheduler_address,
+                scheduler_listen_address=self._listen_address,
                 workers_connected=self._connected,
                 jobs_submitted=self._submitted,
                 **extra,

@@ -226,10 +226,31 @@ def tls_one_side(s: Signals) -> list[Finding]:
         "and the other connects over plain tcp://. Both sides need the same security: "
         "dask-jobqueue's temporary certificates give the workers the scheduler's.",
         tuple(evidence), 0.9,
-        Fix((), "start the cluster with `security=True` (hpctui's TLS option) and a "
-                "`shared-temp-directory` the compute nodes can read, or remove "
-                "`require-encryption` from the config that sets it"))]
+        Fix((PatchOp(SET, "security", True),),
+            "or remove `require-encryption` from the config that sets it"))]
+
+
+def scheduler_open_without_tls(s: Signals) -> list[Finding]:
+    """Mode 21's other side: the scheduler listens on every interface over plain tcp://.
+
+    On a shared login node anyone who can reach that port can run code as the user; TLS
+    (dask-jobqueue's temporary certificates, `security: true`) closes it."""
+    listen = s.scheduler_listen_address or ""
+    m = re.match(r"^(\w+)://(\[?[^\]]*\]?):(\d+)$", listen)
+    if not m or m.group(1) != "tcp" or m.group(2).strip("[]") not in ("0.0.0.0", "::", ""):
+        return []
+    if s.profile is not None and s.profile.get("security") is True:
+        return []
+    return [Finding(
+        "scheduler-open-without-tls", 21,
+        "The scheduler accepts connections on every interface, without TLS",
+        f"The scheduler listens on {listen} over plain tcp://. On a shared login node anyone "
+        "who reaches that port can submit code that runs as you. `security: true` makes "
+        "hpctui start the cluster with TLS (dask-jobqueue's temporary certificates, kept in a "
+        "folder only you can read); setting `interface` also narrows where it listens.",
+        (Evidence("scheduler", f"listening on {listen}"),), 0.5,
+        Fix((PatchOp(SET, "security", True),)))]
 
 
 RULES = (workers_cannot_connect, interface_missing, login_node_locked_down, no_default_route,
-         dashboard_port_taken, tls_one_side)
+         dashboard_port_taken, tls_one_side, scheduler_open_without_tls)

@@ -73,6 +73,7 @@ class Signals:
     # Lines logged in hpctui's process by the scheduler (dashboard port, TLS refusals).
     scheduler_log: tuple[str, ...] = ()
     scheduler_address: str | None = None  # "tcp://192.0.2.2:41735"
+    scheduler_listen_address: str | None = None  # what it is bound to: "tcp://0.0.0.0:41735"
     workers_connected: int | None = None
     jobs_submitted: int = 0
     jobs_cancelled_unstarted: int = 0  # cancelled before any worker of theirs connected
