@@ -18,12 +18,12 @@ from textual.binding import Binding
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Tabs
+from textual.widgets import Footer
 
 from hpctui.core.context import LaunchContext
 from hpctui.core.kinds import KINDS
 from hpctui.core.logbuffer import LogBuffer
-from hpctui.ui.layout import GRID_MIN_SIZE, PaneArea, tab_bar
+from hpctui.ui.layout import GRID_MIN_SIZE, FocusPaneRequested, PaneArea, tab_bar
 from hpctui.ui.messages import ApplyProfile, FocusPane, ProfileEdited
 from hpctui.ui.panes.base import Pane
 from hpctui.ui.panes.logs import LogsPane
@@ -187,14 +187,12 @@ class HpcTuiApp(App):
         pane = self.pane_area.pane(pane_id)
         return pane.inner if isinstance(pane, PaneSlot) else pane
 
-    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
-        if event.tab is None or event.tab.id is None:
-            return
-        self.pane_area.show(event.tab.id.removeprefix("tab-"))
+    def on_focus_pane_requested(self, message: FocusPaneRequested) -> None:
+        self.show_pane(message.pane_id)
 
     def show_pane(self, pane_id: str) -> None:
         """Show a pane (tab and grid alike) and focus it."""
-        self._tabs.active = f"tab-{pane_id}"
+        self._tabs.set_active(pane_id)
         self.pane_area.show(pane_id)
         pane = self.pane_area.pane(pane_id)
         if pane.is_mounted:

@@ -61,7 +61,7 @@ def test_runs_in_tmux_shows_help_and_quits(tmux, tmp_path, term):
     screen = _wait_for(run, name, "config:")
     assert "local" in screen and "site.yaml" in screen
     assert "1:Job script" in screen
-    _wait_for(run, name, "scheduler:")  # the local cluster started
+    _wait_for(run, name, "scheduler")  # the local cluster started (status bar or its notice)
     run("send-keys", "-t", name, "?")
     _wait_for(run, name, "hpctui keys")
     run("send-keys", "-t", name, "Escape")
