@@ -72,6 +72,10 @@ async def test_command_palette_lists_every_action(tmp_path):
     app = HpcTuiApp(_context(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await _all_mounted(pilot, app.query_one(PaneArea))
+        for _ in range(500):  # the editing panes too (they mount once the config is read)
+            if app.pane("script") is not None and app.pane("settings") is not None:
+                break
+            await pilot.pause(0.02)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for expected in ("Apply", "+1 worker", "Scale to N", "Quit", "Help",
                          "Logs: Filter", "Network: Probe from a compute node"):

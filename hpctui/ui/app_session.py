@@ -1,0 +1,224 @@
+"""The app's cluster half: the session (started once the config is loaded), the coalesced
+redraw of the queue, workers and logs panes, the session's events (scheduler address,
+dashboard, a refused submission), scaling, and quitting with every job cancelled.
+
+A mixin of HpcTuiApp: Textual dispatches `on_*` handlers found anywhere in the app's MRO.
+"""
+
+from __future__ import annotations
+
+from hpctui.ui.bridge import REDRAW_S, SessionBridge, SessionEventArrived
+from hpctui.ui.panes.queue import QueuePane
+from hpctui.ui.screens.quit import QuitScreen
+from hpctui.ui.screens.scale import ScaleScreen
+
+DIAGNOSE_S = 1.0  # how often diagnosis may run when new signals arrived
+
+
+class SessionMixin:
+    """The cluster session and its panes; see the module docstring."""
+
+    # -- the cluster session ------------------------------------------------------------
+
+    def _start_session(self) -> None:
+        """Start the cluster for the applied profile (the scheduler runs in this process)."""
+        if self.session is not None or self.workspace is None:
+            return
+        profile = self.workspace.applied
+        try:
+            self.session = self._session_factory(profile.kind, profile.cluster_kwargs())
+        except ValueError as exc:
+            self.notice(f"✗ cannot start the cluster: {exc}")
+            return
+        self.bridge = SessionBridge(self, self.session, self.logs)
+        from hpctui.core.diagnosis.collector import SignalCollector
+
+        self.collector = SignalCollector()
+        self.session.subscribe(self.collector.on_event)
+        self.session.start()
+        self.set_interval(REDRAW_S, self._redraw_session)
+        self.set_interval(DIAGNOSE_S, self._maybe_diagnose)
+        self._watch_stacks()
+
+    @staticmethod
+    def _pane_ready(pane) -> bool:
+        # Mounted and composed: the redraw timer may fire between the two.
+        return pane is not None and pane.is_mounted and bool(pane.children)
+
+    def _redraw_session(self) -> None:
+        import time
+
+        if self.bridge is None:
+            return
+        if not (self._pane_ready(self.pane("queue")) and self._pane_ready(self.pane("workers"))):
+            return  # the flags stay set: drawn at the next tick
+        dirty, log_keys = self.bridge.take_dirty()
+        if dirty:
+            snap = self.session.snapshot()
+            walltime = self.workspace.applied.get("walltime") if self.workspace else None
+            self.pane("queue").update_jobs(snap.jobs, time.monotonic(), str(walltime or ""))
+            stuck = [j.job_id for j in snap.jobs if j.phase.value == "started, not connected"]
+            self.pane("workers").update_workers(snap.workers, snap.expected_workers, stuck)
+            if self.selected_job is None and snap.jobs:
+                self._select_job(snap.jobs[0].job_id)
+        logs = self.pane("logs")
+        if self._pane_ready(logs) and logs.job_key in log_keys:
+            logs.lines_added()
+
+
+    def _select_job(self, job_id: str) -> None:
+        """A job picked (in the queue, or the first one): its logs and its workers."""
+        self.selected_job = job_id
+        logs = self.pane("logs")
+        if self._pane_ready(logs):
+            logs.show_job(job_id, f"job {job_id}")
+        workers = self.pane("workers")
+        if self._pane_ready(workers):
+            workers.select_job(job_id)
+
+    def on_queue_pane_job_selected(self, message: QueuePane.JobSelected) -> None:
+        if message.job_id != self.selected_job:
+            self._select_job(message.job_id)
+
+    def on_session_event_arrived(self, message: SessionEventArrived) -> None:
+        from hpctui.core import events as ev
+
+        event = message.event
+        if isinstance(event, ev.ClusterStarted):
+            self._generation = event.generation
+            status = self._status
+            status.scheduler_address = event.scheduler_address
+            self._show_dashboard(event.dashboard_link)
+            self.notice(f"scheduler listening at {event.scheduler_address}")
+            self._explain_scheduler_address(event)
+        elif isinstance(event, ev.ClusterStartFailed):
+            self.notice(f"✗ the cluster did not start: {event.message}")
+        elif isinstance(event, ev.SubmitFailed):
+            self._show_rejection(event)
+        elif isinstance(event, ev.QueueError):
+            self.notice(f"! {event.message} (retrying in {event.retry_in:.0f} s)")
+        elif isinstance(event, ev.JobsCancelled):
+            what = "cancelled" if event.ok else "could not cancel"
+            self.notice(f"{what} job(s) {', '.join(event.job_ids)} ({event.why}) {event.detail}")
+        elif isinstance(event, ev.SessionFailed):
+            self.notice(f"✗ {event.message}")
+
+    def _explain_scheduler_address(self, event) -> None:
+        """Which address the scheduler listens on and advertises, from which setting, and the
+        warning when it listens everywhere without TLS: shown in the network pane."""
+        if not event.listen_address or self.workspace is None:
+            return
+        from hpctui.core.scheduler_address import describe_scheduler_address
+
+        network = self.pane("network")
+        facts = describe_scheduler_address(event.listen_address, event.scheduler_address,
+                                           dict(self.workspace.applied.settings),
+                                           list(network.facts) or None)
+        network.show_scheduler(facts)
+        for warning in facts.warnings:
+            self.notify(warning, severity="warning", timeout=15)
+
+    def _show_dashboard(self, link: str) -> None:
+        if not link:
+            return
+        from hpctui.core.tunnel import bound_dashboard_link, dashboard_access
+
+        options = (self.workspace.applied.get("scheduler-options") or {}) if self.workspace else {}
+        link = bound_dashboard_link(link, options.get("dashboard_address"))
+        try:
+            access = dashboard_access(link)
+        except ValueError:
+            return
+        status = self._status
+        status.dashboard = access.url_on_login_node
+        status.tunnel_command = f"{access.ssh_command}  then open {access.laptop_url}"
+        network = self.pane("network")
+        network.show_access(
+            f"Dashboard: {access.url_on_login_node}\n"
+            f"From your laptop: {access.ssh_command}  then open {access.laptop_url}\n"
+            f"On a JupyterHub with jupyter-server-proxy: {access.proxy_path}",
+            access.ssh_command,
+        )
+
+    def _show_rejection(self, event) -> None:
+        # One rejection view per cluster generation: the same script fails the same way.
+        if self._generation in self.rejections_shown or self.workspace is None:
+            self.notice(f"✗ submission refused: {event.error.summary()}")
+            return
+        self.rejections_shown.add(self._generation)
+        from hpctui.core.rejection import SubmitRejection
+        from hpctui.ui.screens.rejection import RejectionScreen
+
+        err = event.error
+        rejection = SubmitRejection(command=err.command, exit_code=err.exit_code,
+                                    stdout=err.stdout, stderr=err.stderr or err.message)
+        header = self.workspace.header_texts(self.workspace.applied)
+
+        def answered(line: str | None) -> None:
+            if line:
+                self.show_pane("script")
+                script = self.pane("script")
+                if script is not None:
+                    script.flag_lines([line])
+                    script.select_header_line(line)
+
+        self.push_screen(RejectionScreen(rejection, header), answered)
+
+    def action_scale_by(self, delta: int) -> None:
+        if self.session is None:
+            self.notice("the cluster is still starting")
+            return
+        self.session.scale(max(0, self.session.workers_wanted + delta))
+        self.notice(f"scaling to {self.session.workers_wanted} worker(s)")
+
+    def action_scale_to(self) -> None:
+        if self.session is None:
+            self.notice("the cluster is still starting")
+            return
+
+        def answered(n: int | None) -> None:
+            if n is not None:
+                self.session.scale(n)
+                self.notice(f"scaling to {n} worker(s)")
+
+        self.push_screen(ScaleScreen(self.session.workers_wanted), answered)
+
+
+    def jobs_to_cancel(self) -> int:
+        """How many jobs quitting would cancel."""
+        if self.session is None:
+            return 0
+        return sum(1 for j in self.session.snapshot().jobs if j.phase.value != "ended")
+
+    def action_request_quit(self) -> None:
+        n_jobs = self.jobs_to_cancel()
+        if n_jobs == 0:
+            self._quit()
+            return
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self._quit()
+
+        self.push_screen(QuitScreen(n_jobs), answered)
+
+    def _stop_self_sampler(self) -> None:
+        sampler = getattr(self, "_self_sampler", None)
+        if sampler is not None:
+            sampler.stop()
+            self._self_sampler = None
+
+    def _quit(self) -> None:
+        self._stop_self_sampler()
+        # The session cancels the jobs on its own thread; `shutdown()` (called once the app
+        # has exited) waits for it, so quitting never leaves a job in the queue.
+        if self.session is not None:
+            self.session.close()
+        self.exit()
+
+    def shutdown(self, timeout: float = 60.0) -> bool:
+        """Close the session (cancelling its jobs) and wait; call after the app has exited."""
+        if self.session is None:
+            return True
+        self.session.close()
+        return self.session.wait_closed(timeout)
