@@ -1,7 +1,7 @@
 """`hpctui doctor`: submit, watch, diagnose, clean up, and report; optionally fix the config.
 
     hpctui doctor [--scheduler KIND] [--config PATH] [--workers N] [--timeout S] [--json] [--fix]
-                  [--tls] [--no-probe]
+                  [--tls] [--no-probe] [--sample | --no-sample]
 
 Exit 0 when the workers connected, 1 when not (the report says why), 2 on bad input (one
 line on stderr, no traceback). Progress lines go to stderr, the report to stdout.
@@ -40,6 +40,14 @@ def add_parser(subparsers, add_common=None) -> argparse.ArgumentParser:
                         "kept in <log-directory>/.hpctui-tls, mode 0700)")
     parser.add_argument("--no-probe", action="store_true",
                         help="never submit the network probe job")
+    sampling = parser.add_mutually_exclusive_group()
+    sampling.add_argument("--sample", action="store_const", const="always", dest="sample",
+                          help="run the workers under the stack sampler from the first round "
+                          "(needs log-directory; never written to the config file)")
+    sampling.add_argument("--no-sample", action="store_const", const="never", dest="sample",
+                          help="never run the workers under the stack sampler (by default a "
+                          "round runs under it after one that failed with nothing saying why)")
+    parser.set_defaults(sample="auto")
     parser.set_defaults(handler=run)
     return parser
 
@@ -71,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         options = DoctorOptions(kind=getattr(args, "scheduler", None),
                                 config_path=str(config) if config is not None else None,
                                 workers=args.workers, timeout=args.timeout, fix=args.fix,
-                                probe=not args.no_probe, tls=args.tls)
+                                probe=not args.no_probe, tls=args.tls, sample=args.sample)
         report = run_doctor(options, None if args.json else progress)
     except DoctorInputError as exc:
         print(f"hpctui doctor: error: {exc}", file=sys.stderr)

@@ -8,9 +8,14 @@ the queue, the job logs and the workers until N workers connected, the timeout, 
 submission was refused, or diagnosis found a confident cause with a configuration fix
 (waiting longer would not change the verdict). Then it cancels every job, checks the batch
 system's queue that none is left, and diagnoses what it saw (`diagnose(Signals(...))`).
-When no worker connected and nothing explains why, the network probe runs once.
+When no worker connected and nothing explains why, the network probe runs (once per profile).
+If that still explains nothing, the next round runs the same profile with the workers started
+under the main-thread stack sampler (`doctor_stacks`: in memory only, never written), polls
+the sample files while it runs, and a hang site with a fix (a worker stuck on a file lock)
+ends that round like any confident finding.
 
-Between rounds the best configuration fix of the round's findings is applied:
+Between rounds the best configuration fix of the round's findings is applied (always to the
+profile without the sampler, so --fix writes only the real fix):
 - with `fix=True`, written to the config file through `Workspace.write` (atomic, `.bak`,
   comments kept) — the same write the UI does;
 - without it, to the profile in memory only, so that the next round can find the problem the
@@ -20,6 +25,7 @@ The run stops when workers connect, when no fix is left, or after `max_rounds`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import sys
@@ -28,6 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hpctui.core import doctor_stacks as ds
 from hpctui.core import events as ev
 from hpctui.core.diagnosis import Finding, Versions, apply_fix, diagnose
 from hpctui.core.diagnosis.collector import SignalCollector
@@ -64,8 +71,14 @@ class DoctorOptions:
     # TLS with dask-jobqueue's temporary certificates, kept in a 0700 directory under the
     # log directory (shared with the compute nodes, as the logs are).
     tls: bool = False
+    # The stack sampler: "auto" (a round runs under it after one that failed unexplained),
+    # "always" (--sample: from the first round), "never" (--no-sample).
+    sample: str = ds.SAMPLE_AUTO
 
     def __post_init__(self):
+        if self.sample not in ds.SAMPLE_MODES:
+            raise DoctorInputError(f"sample: expected one of {', '.join(ds.SAMPLE_MODES)}, "
+                                   f"got {self.sample!r}")
         if not isinstance(self.workers, int) or self.workers < 1:
             raise DoctorInputError(f"--workers: expected a whole number >= 1, got {self.workers!r}")
         if not self.timeout > 0:
@@ -139,6 +152,12 @@ class Round:
     findings: tuple[Finding, ...]
     probe_verdict: str | None = None  # the probe's message, when it ran
     duration: float = 0.0
+    jobs_ran: int = 0  # jobs the queue showed running (a worker process existed to look at)
+    sampler: ds.SamplerRun | None = None  # set when the workers ran under the stack sampler
+
+    @property
+    def sampled(self) -> bool:
+        return self.sampler is not None
 
 
 @dataclass(frozen=True)
@@ -254,6 +273,7 @@ class _Timeline:
         self.job_ids: list[str] = []
         self.failed = 0
         self.start_failed: str | None = None
+        self.ran: set[str] = set()  # job ids seen running
         self._progress = progress
         self._lock = threading.Lock()
 
@@ -280,6 +300,8 @@ class _Timeline:
             self.add("submission refused", detail=event.error.summary())
         elif isinstance(event, ev.JobStateChanged):
             detail = event.queue_state + (f": {event.reason}" if event.reason else "")
+            if event.queue_state == "RUNNING" or event.new in _RAN_PHASES:
+                self.ran.add(event.job_id)
             self.add(event.new, event.job_id, detail)
         elif isinstance(event, ev.WorkerJoined):
             self.add("worker joined", event.job_id, f"{event.name} from {event.host}")
@@ -290,6 +312,10 @@ class _Timeline:
                      ", ".join(event.job_ids) + (f": {event.detail}" if event.detail else ""))
         elif isinstance(event, ev.SessionFailed):
             self.add("session failed", detail=event.message)
+
+
+# Job phases (tracker.JobPhase values) that mean the job's worker process existed.
+_RAN_PHASES = ("starting", "started, not connected", "connected")
 
 
 def _best_fix(findings, profile: Profile) -> Finding | None:
@@ -316,6 +342,8 @@ class Doctor:
         self._session_options = dict(session_options or {})
         self.t0 = time.monotonic()
         self.notes: list[str] = []
+        self._stack_seen: set[tuple[str, str]] = set()  # (process, site) already on the timeline
+        self._probed: tuple[Profile, object] | None = None  # the probe's profile and result
 
     def _say(self, line: str) -> None:
         if self.progress is not None:
@@ -354,6 +382,9 @@ class Doctor:
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise DoctorInputError("; ".join(p.message for p in errors))
+        no_place = ds.can_sample(profile)
+        if o.sample == ds.SAMPLE_ALWAYS and no_place:
+            raise DoctorInputError(f"--sample: {no_place}")
         interfaces = self._interfaces if self._interfaces is not None else login_interfaces()
         env = environment(kind, getattr(detection, "reason", ""), interfaces)
         self._say(f"hpctui doctor: {kind}, config {ws.target.path}, {o.workers} worker(s), "
@@ -362,16 +393,27 @@ class Doctor:
         parts = partitions(kind)
         rounds: list[Round] = []
         changes: list[Change] = []
+        sampled = ds.first_round_sampled(o.sample)
         for number in range(1, o.max_rounds + 1):
             timeline.round = number
-            rnd = self._round(number, profile, timeline, interfaces, parts)
+            rnd = self._round(number, profile, timeline, interfaces, parts, sampled)
             rounds.append(rnd)
-            if rnd.connected:
+            best = _best_fix(rnd.findings, profile) if not rnd.connected else None
+            step = ds.next_step(rnd, best, o.sample, ds.can_sample(profile))
+            if step.note:
+                self.notes.append(step.note)
+            if step.action == "done":
                 break
-            best = _best_fix(rnd.findings, profile)
-            if best is None:
-                self._say(f"round {number}: no configuration fix left")
+            if step.action == "stop":
+                self._say(f"round {number}: {step.reason}")
                 break
+            sampled = step.sampled
+            if step.action == "sample":
+                self._say(f"round {number}: {step.reason}")
+                if number == o.max_rounds:
+                    self.notes.append(f"stopped after {o.max_rounds} rounds (the next would have "
+                                      "run the workers under the stack sampler)")
+                continue
             fixed = apply_fix(profile, best.fix)
             bad = [p.message for p in validate(fixed) if p.severity == "error"]
             if bad:
@@ -412,7 +454,7 @@ class Doctor:
     # -- one round ---------------------------------------------------------------------
 
     def _round(self, number: int, profile: Profile, timeline: _Timeline, interfaces,
-               parts: tuple[str, ...]) -> Round:
+               parts: tuple[str, ...], sampled: bool = False) -> Round:
         import dask
 
         from hpctui.core.jobscript import render
@@ -420,11 +462,18 @@ class Doctor:
 
         o = self.options
         started = time.monotonic()
-        script = render(profile).text
+        sampler = self._sampler(number, profile) if sampled else None
+        # The profile the jobs run: with the sampler wired into `python` when it is on. Every
+        # decision (fixes, diagnosis) uses `profile`, the one without it.
+        submitted = sampler.profile if sampler is not None else profile
+        script = render(submitted).text
         self._say(f"round {number}: job script\n{script.rstrip()}")
         timeline.job_ids = []
         timeline.failed = 0
         timeline.start_failed = None
+        timeline.ran = set()
+        if sampler is not None:
+            timeline.add("sampler on", detail=f"samples in {sampler.place.out_dir}")
         collector = SignalCollector()
         extra = {"login_interfaces": tuple(interfaces), "partitions": parts,
                  "login_python": sys.executable, "login_versions": _login_versions()}
@@ -433,19 +482,25 @@ class Doctor:
         # distributed.* keys of the profile (comm timeouts, file locking) must be in effect
         # where the scheduler runs: this process.
         with dask.config.set(profile.dask_config()):
-            session = ClusterSession(profile.kind, self._cluster_kwargs(profile),
+            session = ClusterSession(profile.kind, self._cluster_kwargs(submitted),
                                      **session_options)
             session.subscribe(collector.on_event)
             session.subscribe(timeline.on_event)
             try:
                 session.start()
                 session.scale(o.workers)
-                ended, findings = self._watch(collector, timeline, profile, extra, started)
+                ended, findings = self._watch(collector, timeline, profile, extra, started,
+                                              sampler)
+                # Before closing: the workers leave when their jobs are cancelled.
                 signals = collector.signals(profile, **extra)
             finally:
                 # Also on Ctrl-C: the jobs are cancelled before doctor goes.
                 session.close()
                 closed = session.wait_closed(o.cancel_wait + 60)
+        if sampler is not None:
+            # The last second of samples is flushed as the workers stop.
+            extra["stacks"] = self._poll_stacks(sampler, timeline)
+            signals = dataclasses.replace(signals, stacks=extra["stacks"])
         if not closed:
             self.notes.append(f"round {number}: the session did not close within "
                               f"{o.cancel_wait + 60:g} s")
@@ -460,6 +515,8 @@ class Doctor:
                     probe_message = probe.message
                     signals = collector.signals(profile, **{**extra, "probe": probe})
                     findings = tuple(diagnose(signals))
+            if sampler is not None:
+                findings = ds.with_hot_frames(findings, sampler.summaries)
         else:
             findings = ()
         from hpctui.core.security import tls_warning
@@ -470,18 +527,48 @@ class Doctor:
             self.notes.append(f"round {number}: {warning} (`hpctui doctor --tls` tries the "
                               "workers over TLS)")
         job_ids = tuple(dict.fromkeys(timeline.job_ids))
+        ran = len(timeline.ran)
         left = still_queued(profile.kind, job_ids, o.cancel_wait)
         timeline.add("queue checked", detail=("nothing left" if not left
                                               else f"still queued: {', '.join(left)}"))
         return Round(number, script, o.workers, connected, ok, ended, signals.scheduler_address,
-                     job_ids, left, findings, probe_message, round(time.monotonic() - started, 2))
+                     job_ids, left, findings, probe_message, round(time.monotonic() - started, 2),
+                     ran, sampler.run() if sampler is not None else None)
+
+    def _sampler(self, number: int, profile: Profile) -> ds.RoundSampler | None:
+        """The round's sampler, installed next to the logs; None (with a note) if it cannot be."""
+        tag = f"doctor-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-round{number}"
+        try:
+            sampler = ds.RoundSampler(profile, tag)
+        except (OSError, ValueError) as exc:
+            self.notes.append(f"round {number}: the stack sampler could not be installed: {exc}")
+            return None
+        self._say(f"round {number}: the workers run under the stack sampler "
+                  f"(samples in {sampler.place.out_dir}; not written to the config file)")
+        return sampler
+
+    def _poll_stacks(self, sampler: ds.RoundSampler, timeline: _Timeline):
+        """Read new samples; each newly found hang site goes on the timeline."""
+        try:
+            reports = sampler.poll()
+        except OSError as exc:  # a file vanishing mid-read: the next poll tries again
+            self._say(f"stack samples unreadable: {exc}")
+            return ()
+        for note in ds.stack_notes(sampler.summaries):
+            key = (note.process, note.site)
+            if key not in self._stack_seen:
+                self._stack_seen.add(key)
+                timeline.add("sampler found", detail=note.describe())
+        return reports
 
     def _watch(self, collector: SignalCollector, timeline: _Timeline, profile: Profile,
-               extra: dict, started: float) -> tuple[str, tuple[Finding, ...]]:
+               extra: dict, started: float,
+               sampler: ds.RoundSampler | None = None) -> tuple[str, tuple[Finding, ...]]:
         o = self.options
         deadline = started + o.timeout
         diagnosed_version = -1
-        next_diagnosis = 0.0
+        diagnosed_stacks: tuple = ()
+        next_diagnosis = next_poll = 0.0
         refused_at = None
         findings: tuple[Finding, ...] = ()
         while True:
@@ -495,8 +582,13 @@ class Doctor:
                 refused_at = refused_at or now
                 if now - refused_at >= REFUSED_GRACE:
                     return "every submission was refused", findings
-            if now >= next_diagnosis and collector.version != diagnosed_version:
+            if sampler is not None and now >= next_poll:
+                next_poll = now + DIAGNOSE_EVERY
+                extra["stacks"] = self._poll_stacks(sampler, timeline)
+            if now >= next_diagnosis and (collector.version != diagnosed_version
+                                          or extra.get("stacks", ()) != diagnosed_stacks):
                 diagnosed_version = collector.version
+                diagnosed_stacks = extra.get("stacks", ())
                 next_diagnosis = now + DIAGNOSE_EVERY
                 signals = collector.signals(profile, **extra)
                 findings = tuple(diagnose(signals))
@@ -523,6 +615,11 @@ class Doctor:
     def _probe(self, number: int, profile: Profile):
         from hpctui.core.probe_run import run_probe
 
+        if self._probed is not None and self._probed[0] == profile:
+            # Same profile, same network: a second probe job would only repeat the verdict
+            # (the round after an unexplained one runs the same profile under the sampler).
+            self._say(f"round {number}: probe (as before): {self._probed[1].message}")
+            return self._probed[1]
         timeout = self.options.probe_timeout or self.options.timeout
         self._say(f"round {number}: no worker connected and nothing says why: running the "
                   "network probe")
@@ -533,6 +630,7 @@ class Doctor:
             self.notes.append(f"round {number}: the network probe failed: {type(exc).__name__}: {exc}")
             return None
         self._say(f"round {number}: probe: {result.message}")
+        self._probed = (profile, result)
         return result
 
 

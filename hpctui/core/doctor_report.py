@@ -9,9 +9,36 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from hpctui.core.diagnosis import findings_to_json, render_findings_text
-from hpctui.core.doctor import DoctorReport
+from hpctui.core.doctor import DoctorReport, Round
 
 SCHEMA = "hpctui.doctor/1"
+
+
+def sampler_to_json(rnd: Round) -> dict:
+    """A round's `sampler` object: whether it ran, where the samples are, what it found."""
+    run = rnd.sampler
+    if run is None:
+        return {"ran": False, "samples_dir": None, "processes": 0, "found": []}
+    return {"ran": True, "samples_dir": run.samples_dir, "processes": run.processes,
+            "found": [{**asdict(n), "hot_frames": list(n.hot_frames), "summary": n.describe()}
+                      for n in run.found]}
+
+
+def sampler_lines(rnd: Round) -> list[str]:
+    """What the text report says about a round's sampler (nothing when it did not run)."""
+    run = rnd.sampler
+    if run is None:
+        return []
+    head = (f"    sampler: on ({run.processes} process(es) sampled, samples in {run.samples_dir})")
+    lines = [head]
+    if not run.found:
+        lines.append("      nothing stuck or slow in a known place")
+    for n in run.found:
+        lines.append(f"      {n.describe()}: {n.title}")
+        if n.hot_frames:
+            lines.append(f"        hot frames ({n.hot_share:.0%}, innermost first): "
+                         + " <- ".join(n.hot_frames))
+    return lines
 
 
 def report_to_json(report: DoctorReport) -> dict:
@@ -32,7 +59,8 @@ def report_to_json(report: DoctorReport) -> dict:
             "workers_wanted": r.workers_wanted, "workers_connected": r.workers_connected,
             "scheduler_address": r.scheduler_address, "job_ids": list(r.job_ids),
             "left_in_queue": list(r.left_in_queue), "probe": r.probe_verdict,
-            "duration": r.duration, "job_script": r.job_script,
+            "duration": r.duration, "job_script": r.job_script, "jobs_ran": r.jobs_ran,
+            "sampler": sampler_to_json(r),
             "findings": findings_to_json(list(r.findings))["findings"],
         } for r in report.rounds],
         "timeline": [asdict(t) for t in report.timeline],
@@ -81,6 +109,7 @@ def render_report_text(report: DoctorReport) -> str:
                       else f"STILL QUEUED: {', '.join(r.left_in_queue)}"))
         if r.probe_verdict:
             out.append(f"    probe: {r.probe_verdict}")
+        out.extend(sampler_lines(r))
     out.append("")
     findings = report.findings
     out.append(f"Findings ({len(findings)})")
