@@ -11,12 +11,15 @@ What feeds the events:
 - worker joins and leaves: a scheduler plugin (`scheduler_plugin.py`), no polling;
 - the queue: `QueuePoller` (its own thread), tied to workers by `JobTracker` (`tracker.py`);
 - worker log files: `LogFollower` (its own thread);
+- live main-thread samples of the connected workers, on request: `sample_live()`
+  (`live_stacks.py`, through the in-process scheduler: no Client to keep);
 - nothing left behind: `cleanup.py` (record of job ids, synchronous cancel on every exit).
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import threading
@@ -87,6 +90,7 @@ class ClusterSession:
         self._stopping_why = ""  # why jobs are being cancelled now ("close", "apply")
         self._poller = None
         self._follower = None
+        self._live_future: concurrent.futures.Future | None = None
 
     # ------------------------------------------------------------------ public API
 
@@ -106,6 +110,33 @@ class ClusterSession:
     def loop_thread_id(self) -> int | None:
         """The thread running the scheduler's event loop (for sampling hpctui itself)."""
         return self._thread.ident
+
+    def sample_live(self, seconds: float = 1.0, rate: float = 20.0, timeout: float | None = None,
+                    max_workers: int = 32) -> concurrent.futures.Future:
+        """Live main-thread samples of the connected workers (at most `max_workers` of them,
+        by name), taken on the session's loop: a Future of `live_stacks.LiveSamples`,
+        returned at once. Each worker has `timeout` seconds (default `seconds` + 2) to
+        answer; one that does not is listed as silent. While a round runs, asking again
+        returns that round's Future (never two rounds at once). Without a running cluster
+        the Future is already done, with no workers."""
+        from hpctui.core.live_stacks import LiveSamples, check_args
+
+        timeout = check_args(seconds, rate, timeout)
+        if not isinstance(max_workers, int) or max_workers < 1:
+            raise ValueError(f"max_workers: must be a positive integer, got {max_workers!r}")
+        with self._lock:
+            if self._live_future is not None and not self._live_future.done():
+                return self._live_future
+            if self._cluster is not None and not self._closed.is_set():
+                try:
+                    self._live_future = asyncio.run_coroutine_threadsafe(
+                        self._sample_live(seconds, rate, timeout, max_workers), self._loop)
+                    return self._live_future
+                except RuntimeError:  # the loop closed just now
+                    pass
+        done: concurrent.futures.Future = concurrent.futures.Future()
+        done.set_result(LiveSamples(time.time(), float(seconds), float(rate), timeout))
+        return done
 
     def start(self) -> None:
         """Create the cluster (ClusterStarted or ClusterStartFailed follows)."""
@@ -231,6 +262,22 @@ class ClusterSession:
                 self._publish(WorkerLogLinesAppended(
                     name=w.name if w else "", address=u.worker, job_id=w.job_id if w else None,
                     lines=tuple(u.lines)))
+
+    async def _sample_live(self, seconds: float, rate: float, timeout: float,
+                           max_workers: int):
+        from hpctui.core.live_stacks import LiveSamples, LiveTarget, sample_through_scheduler
+
+        cluster = self._cluster
+        if cluster is None:
+            return LiveSamples(time.time(), float(seconds), float(rate), timeout)
+        known = {w.address: w for w in self._tracker.snapshot().workers}
+        scheduler_workers = cluster.scheduler.workers
+        targets = sorted(
+            (LiveTarget(addr, known[addr].name if addr in known else str(ws.name),
+                        known[addr].job_id if addr in known else None)
+             for addr, ws in list(scheduler_workers.items())),
+            key=lambda t: (t.name, t.address))[:max_workers]
+        return await sample_through_scheduler(cluster.scheduler, targets, seconds, rate, timeout)
 
     # ------------------------------------------------------------------ operations
 
