@@ -1,0 +1,136 @@
+"""Screenshot scenarios on the local backend (job scripts run under bash on this machine): the
+main screen, the small terminal, and the failures that need no batch system to happen for real.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+from shots import GRID, Shot, has_finding, log_has, quit_app, settle, show_finding, wait
+
+
+async def main_local(shot: Shot) -> None:
+    """The main screen: 3 workers on the local backend, connecting live."""
+    app = shot.app("local", shot.config("local", "dask-worker"))
+    async with app.run_test(size=GRID) as pilot:
+        await wait(pilot, lambda: app.session is not None, 30, "the session")
+        await pilot.press("plus", "plus", "plus")
+        await wait(pilot, lambda: app.session.snapshot().connected_workers == 3, 60, "3 workers")
+        await settle(pilot)
+        shot.save(app, "main-local")
+        await quit_app(pilot, app)
+    app.shutdown(60)
+
+
+async def small_terminal(shot: Shot) -> None:
+    """80x24: the panes as tabs (the job script pane)."""
+    app = shot.app("local", shot.config("local", "dask-worker"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait(pilot, lambda: app.pane("script") is not None, 30, "the config")
+        await settle(pilot, 0.5)
+        shot.save(app, "small-terminal")
+        await quit_app(pilot, app)
+    app.shutdown(60)
+
+
+def bare_python(shot: Shot) -> str:
+    """A real Python without dask: a fresh venv (no pip, no packages) in the temp folder."""
+    venv = shot.tmp / "bare-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=120)
+    return str(venv / "bin" / "python")
+
+
+async def no_module_distributed(shot: Shot) -> None:
+    """Failure mode 5: `python` names an environment without dask; the worker's own error in the
+    logs and the finding that proposes hpctui's own interpreter."""
+    python = bare_python(shot)
+    app = shot.app("local", shot.config("local", "dask-worker", f"    python: {python}\n"))
+    async with app.run_test(size=GRID) as pilot:
+        await wait(pilot, lambda: app.session is not None, 30, "the session")
+        await pilot.press("plus")
+        await wait(pilot, lambda: log_has(app, "No module named"), 60, "the worker's error")
+        await wait(pilot, lambda: has_finding(app, "wrong-python"), 30, "the wrong-python finding")
+        await show_finding(pilot, app, "wrong-python")
+        await settle(pilot)
+        shot.save(app, "no-module-distributed")
+        await quit_app(pilot, app)
+    app.shutdown(60)
+
+
+async def no_cores_memory(shot: Shot) -> None:
+    """Failure mode 22: no `cores` and `memory` anywhere (dask-jobqueue's SLURM defaults are
+    empty); the job script pane shows dask-jobqueue's own message instead of a script. Nothing
+    is submitted, so this needs no batch system."""
+    app = shot.app("slurm", shot.config("slurm", shot.job_name(), resources=False))
+    async with app.run_test(size=GRID) as pilot:
+        await wait(pilot, lambda: app.pane("script") is not None
+                   and "You must specify" in script_text(app), 30,
+                   "dask-jobqueue's message in the job script pane")
+        app.show_pane("settings")
+        await settle(pilot)
+        shot.save(app, "no-cores-memory")
+        await quit_app(pilot, app)
+    app.shutdown(60)
+
+
+def script_text(app) -> str:
+    """Everything the job script pane's widgets render now."""
+    pane = app.pane("script")
+    return "\n".join(str(w.render()) for w in pane.query("Static"))
+
+
+def hold_port(port: int) -> socket.socket | None:
+    """Listen on 127.0.0.1:`port` like another user's dashboard would; None when something
+    else already holds it (then it is taken all the same)."""
+    sock = socket.socket()
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        return None
+    sock.listen()
+    return sock
+
+
+async def dashboard_and_tls(shot: Shot) -> None:
+    """Failure modes 20 and 21: port 8787 is taken (held here, as another user's dashboard
+    would), so distributed moves the dashboard; the status bar and the network pane show the
+    port really bound and the `ssh -L` for it. No `interface`: the scheduler listens on every
+    interface without TLS, and the network pane says so."""
+    held = hold_port(8787)
+    try:
+        app = shot.app("local", shot.config("local", "dask-worker"))
+        async with app.run_test(size=GRID) as pilot:
+            await wait(pilot, lambda: app.session is not None, 30, "the session")
+            await pilot.press("plus")
+            await wait(pilot, lambda: app.session.snapshot().connected_workers == 1, 60,
+                       "a worker")
+            status = app.query_one("#status-bar")
+            await wait(pilot, lambda: status.dashboard and ":8787/" not in status.dashboard, 30,
+                       "the dashboard on another port than 8787")
+            await wait(pilot, lambda: "without TLS" in network_text(app), 30, "the TLS warning")
+            app.show_pane("network")
+            await settle(pilot)
+            shot.save(app, "dashboard-and-tls")
+            await quit_app(pilot, app)
+        app.shutdown(60)
+    finally:
+        if held is not None:
+            held.close()
+
+
+def network_text(app) -> str:
+    pane = app.pane("network")
+    return "\n".join(str(w.render()) for w in pane.query("Static"))
+
+
+SCENARIOS = {
+    "main-local": main_local,
+    "small-terminal": small_terminal,
+    "no-module-distributed": no_module_distributed,
+    "no-cores-memory": no_cores_memory,
+    "dashboard-and-tls": dashboard_and_tls,
+}

@@ -1,0 +1,61 @@
+"""screenshots/make.py's scenarios still run: the real app on the local backend, into a temp
+folder, and the pictures hold the text they are meant to show (so the README's screenshots
+cannot silently rot). The testbed scenario runs only with the SLURM testbed."""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def _make():
+    # Loaded by path: `make` is too generic a module name to put on sys.path's front.
+    spec = importlib.util.spec_from_file_location("hpctui_screenshots_make", SCREENSHOTS / "make.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _svg_text(path: Path) -> str:
+    """The SVG's text as read on screen: entities decoded, Textual's non-breaking spaces as spaces."""
+    return html.unescape(path.read_text()).replace("\xa0", " ")
+
+
+def test_no_module_distributed_scenario(tmp_path):
+    written = _make().run_scenario("no-module-distributed", tmp_path, png=False)
+    assert written == [tmp_path / "no-module-distributed.svg"]
+    text = _svg_text(written[0])
+    assert "No module named 'distributed'" in text  # the worker's own error, in the logs pane
+    assert "The workers run a Python without Dask" in text  # the finding, highlighted
+    assert "f: set python:" in text
+
+
+def test_no_cores_memory_scenario_with_png(tmp_path):
+    written = _make().run_scenario("no-cores-memory", tmp_path, png=True)
+    assert [p.name for p in written] == ["no-cores-memory.svg", "no-cores-memory.png"]
+    assert "You must specify how much cores and memory" in _svg_text(written[0])
+    assert written[1].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_unknown_scenario_is_refused(tmp_path):
+    result = subprocess.run([sys.executable, str(SCREENSHOTS / "make.py"), "--only", "nonesuch"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "nonesuch" in result.stderr
+
+
+@pytest.mark.testbed
+def test_pending_held_scenario_on_the_testbed(tmp_path):
+    written = _make().run_scenario("pending-held", tmp_path, png=False)
+    text = _svg_text(written[0])
+    assert "JobHeldUser" in text
+    assert "No workers yet: 1 job(s) still pending" in text
