@@ -513,6 +513,7 @@ class Doctor:
                 probe = self._probe(number, profile)
                 if probe is not None:
                     probe_message = probe.message
+                    timeline.add("probe", detail=probe.message)
                     signals = collector.signals(profile, **{**extra, "probe": probe})
                     findings = tuple(diagnose(signals))
             if sampler is not None:
