@@ -238,3 +238,65 @@ def test_a_sure_finding_whose_fix_is_already_in_the_profile_does_not_explain():
     # "set interface: ib0" when the profile has it: `best` is None, the failure unexplained.
     done = _round(findings=(_finding(0.9, [PatchOp("set", "interface", "ib0")]),))
     assert ds.next_step(done, None, ds.SAMPLE_AUTO).action == "sample"
+
+
+# -- the whole run on the local backend (real bash-run jobs and workers) -------------------
+
+def _local_config(tmp_path: Path, name: str, log_directory: bool = True) -> Path:
+    path = tmp_path / "dask.yaml"
+    logs = f"    log-directory: {tmp_path / 'logs'}\n" if log_directory else ""
+    path.write_text(f"""\
+jobqueue:
+  local:
+    cores: 1
+    memory: 1GiB
+    name: {name}
+{logs}    local-directory: {tmp_path / 'local'}  # global.lock is held under here
+    python: {sys.executable}
+    scheduler-options: {{dashboard_address: "127.0.0.1:0", host: 127.0.0.1}}
+    worker-extra-args: ["--dashboard-address", "127.0.0.1:0"]
+""")
+    return path
+
+
+def _cli(tmp_path: Path, *args):
+    import subprocess
+
+    return subprocess.run([sys.executable, "-m", "hpctui", "doctor", "--scheduler", "local",
+                           "--no-probe", *map(str, args)], capture_output=True, text=True,
+                          timeout=150, cwd=tmp_path)
+
+
+@pytest.mark.timeout(180)
+def test_sample_flag_finds_a_held_lock_from_round_1_and_fix_writes_only_the_fix(tmp_path):
+    import subprocess
+
+    path = _local_config(tmp_path, "doc-sample")
+    lock = tmp_path / "local" / "dask-scratch-space" / "global.lock"
+    lock.parent.mkdir(parents=True)
+    holder = subprocess.Popen(["flock", str(lock), "-c", "echo held; exec sleep 600"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        out = _cli(tmp_path, "--config", path, "--timeout", 60, "--sample", "--fix", "--json")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert out.returncode == 0, out.stderr[-3000:] + out.stdout[-3000:]
+    doc = json.loads(out.stdout)
+    first, second = doc["rounds"]
+    assert first["sampler"]["ran"] and first["ended"].startswith("diagnosed"), first["ended"]
+    assert [f["site"] for f in first["sampler"]["found"]] == ["file-lock"]
+    assert second["connected"] and second["sampler"]["ran"]  # --sample: every round
+    assert [c["rule_id"] for c in doc["changes"]] == ["nfs-file-locks"]
+    text = path.read_text()
+    assert "use-file-locking: false" in text and "hpctui-sampler" not in text
+    assert "# global.lock is held under here" in text
+
+
+def test_sample_without_log_directory_is_exit_2_naming_the_key(tmp_path):
+    out = _cli(tmp_path, "--config", _local_config(tmp_path, "doc-nolog", log_directory=False),
+               "--sample")
+    assert out.returncode == 2, out.stderr
+    assert "--sample" in out.stderr and "log-directory" in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
