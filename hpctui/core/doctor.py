@@ -344,6 +344,7 @@ class Doctor:
         self.notes: list[str] = []
         self._stack_seen: set[tuple[str, str]] = set()  # (process, site) already on the timeline
         self._probed: tuple[Profile, object] | None = None  # the probe's profile and result
+        self._no_sampler: str | None = None  # why the sampler could not be installed, if so
 
     def _say(self, line: str) -> None:
         if self.progress is not None:
@@ -399,7 +400,7 @@ class Doctor:
             rnd = self._round(number, profile, timeline, interfaces, parts, sampled)
             rounds.append(rnd)
             best = _best_fix(rnd.findings, profile) if not rnd.connected else None
-            step = ds.next_step(rnd, best, o.sample, ds.can_sample(profile))
+            step = ds.next_step(rnd, best, o.sample, ds.can_sample(profile) or self._no_sampler)
             if step.note:
                 self.notes.append(step.note)
             if step.action == "done":
@@ -458,11 +459,16 @@ class Doctor:
         import dask
 
         from hpctui.core.jobscript import render
+        from hpctui.core.sampler_toggle import sampler_on
         from hpctui.core.session import ClusterSession
 
         o = self.options
         started = time.monotonic()
-        sampler = self._sampler(number, profile) if sampled else None
+        # A profile that already runs the sampler (the user switched it on) is read too.
+        if sampled or (o.sample != ds.SAMPLE_NEVER and sampler_on(profile)):
+            sampler = self._sampler(number, profile)
+        else:
+            sampler = None
         # The profile the jobs run: with the sampler wired into `python` when it is on. Every
         # decision (fixes, diagnosis) uses `profile`, the one without it.
         submitted = sampler.profile if sampler is not None else profile
@@ -542,6 +548,7 @@ class Doctor:
         try:
             sampler = ds.RoundSampler(profile, tag)
         except (OSError, ValueError) as exc:
+            self._no_sampler = f"it could not be installed: {exc}"
             self.notes.append(f"round {number}: the stack sampler could not be installed: {exc}")
             return None
         self._say(f"round {number}: the workers run under the stack sampler "

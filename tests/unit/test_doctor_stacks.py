@@ -300,3 +300,14 @@ def test_sample_without_log_directory_is_exit_2_naming_the_key(tmp_path):
     assert out.returncode == 2, out.stderr
     assert "--sample" in out.stderr and "log-directory" in out.stderr
     assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_a_sampler_that_cannot_be_installed_is_a_note_and_no_second_try(tmp_path):
+    from hpctui.core.doctor import Doctor
+
+    (tmp_path / "logs").write_text("a file where the log directory should be")
+    doctor = Doctor(DoctorOptions(kind="slurm"))
+    assert doctor._sampler(2, _profile(tmp_path)) is None
+    assert "round 2: the stack sampler could not be installed" in doctor.notes[0]
+    step = ds.next_step(_round(), None, ds.SAMPLE_AUTO, doctor._no_sampler)
+    assert step.action == "stop" and "could not be installed" in step.note
