@@ -1,5 +1,8 @@
 """The app's diagnosis half: findings from the session's signals (in a worker), and the
-stacks pane's sources (the workers' sampler files, or hpctui's own scheduler loop).
+stacks pane's sources (the workers' sampler files, hpctui's own scheduler loop, and live
+samples of the connected workers: every LIVE_EVERY_S seconds while the stacks pane is shown
+and its live sampling is on, a thread asks the session for a round, keeps it in a
+`LiveWindow` and hands the pane the result).
 
 A mixin of HpcTuiApp: Textual dispatches `on_*` handlers found anywhere in the app's MRO.
 """
@@ -9,6 +12,10 @@ from __future__ import annotations
 from textual import work
 
 from hpctui.ui.app_messages import FindingsUpdated
+
+LIVE_EVERY_S = 3.0  # a live round every 3 s: 1 s of samples at 20 Hz, then up to 2 s to answer
+LIVE_SECONDS = 1.0
+LIVE_RATE = 20.0
 
 
 class DiagnosisMixin:
@@ -70,11 +77,63 @@ class DiagnosisMixin:
         self.show_pane("stacks")
         self.notice(f"sampling the scheduler's event loop into {out}")
 
+    def on_stacks_pane_reports_changed(self, message) -> None:
+        # Stack findings are not session events: without this, diagnosis would wait for the
+        # next event to look at them.
+        self._diagnosed_version = -1
+
+    # -- live samples of the connected workers ------------------------------------------
+
+    def _start_live_stacks(self) -> None:
+        if getattr(self, "_live_timer", None) is not None:
+            return
+        from hpctui.core.live_window import LiveWindow
+
+        self._live_window = LiveWindow()
+        self._live_busy = False
+        self._live_timer = self.set_interval(LIVE_EVERY_S, self._live_tick)
+
+    def _live_tick(self) -> None:
+        stacks = self.pane("stacks")
+        if self.session is None or self._live_busy or not self._pane_ready(stacks):
+            return
+        if not stacks.live_on:
+            from hpctui.core.live_window import LiveWindow
+
+            self._live_window = LiveWindow()  # switched on again: silences counted afresh
+            return
+        if not self.pane_area.pane("stacks").has_class("-shown"):
+            return
+        self._live_busy = True  # one round at a time, and the window has one user
+        self._sample_live(self.session, stacks)
+
+    @work(thread=True, group="live-stacks", exit_on_error=False)
+    def _sample_live(self, session, stacks) -> None:
+        from concurrent.futures import TimeoutError as FutureTimeout
+
+        try:
+            try:
+                live = session.sample_live(seconds=LIVE_SECONDS, rate=LIVE_RATE).result(
+                    timeout=LIVE_SECONDS + 30)
+            except FutureTimeout:  # the session's loop itself is that busy
+                self.call_from_thread(self.notice, "! live stack samples: no round in 30 s "
+                                      "(the scheduler's loop is busy: K samples it)")
+                return
+            window = self._live_window
+            window.add(live)
+            views = window.view()
+            if live.workers or stacks.live:
+                self.call_from_thread(stacks.update_live, views)
+        finally:
+            self._live_busy = False
+
     def _watch_stacks(self) -> None:
-        """Read the sampler's files when the applied profile runs the workers under it."""
+        """Read the sampler's files when the applied profile runs the workers under it; live
+        samples of the connected workers in any case."""
         from hpctui.core.sampler_toggle import sampler_on
         from hpctui.core.sampler_wiring import placement_for
 
+        self._start_live_stacks()
         stacks = self.pane("stacks")
         profile = self.workspace.applied if self.workspace else None
         if stacks is None or profile is None or not sampler_on(profile):

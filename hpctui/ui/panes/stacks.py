@@ -1,16 +1,20 @@
 """The stacks pane: sampled worker processes, the selected one's main-thread stack, where it spends
 its time, whether it is stuck, and the finding with its one-key fix.
 
-Data comes in two ways: `update_samples(by_worker)` with `StacksSummary`s the app already has,
-or `watch_directory(path)`, which polls the sampler's output directory once a second in a
+Data comes in three ways: `update_samples(by_worker)` with `StacksSummary`s the app already
+has, or `watch_directory(path)`, which polls the sampler's output directory once a second in a
 worker thread (`hpctui.core.stacks_poll.StacksWatcher`; files are never read on the message
-pump). Left: the processes, each marked "✗" (a known hang site), "!" (stuck somewhere else, or
-a slow site), "✓" (nothing wrong seen), "·" (the process ended). Right: "stuck for N s in
-<frame>", the current stack (innermost frame last), the hot frames as a sorted tree (innermost
-frame first, its callers under it, each with its share of the window's samples), and the finding.
-`f` applies the finding's fix through the workspace (one undo step) and posts `ProfileEdited`
-and `ApplyProfile`; `s` switches the sampler on or off for the next apply (the `python` setting,
-visible in the job script preview).
+pump), and `update_live(views)`: live samples of the connected workers, which the app asks the
+session for every few seconds while this pane is shown and live sampling is on (`l`), listed as
+"live <worker name>" next to the file-sampled processes. Left: the processes, each marked "✗"
+(a known hang site), "!" (stuck somewhere else, or a slow site), "?" (a live worker that did
+not answer: its event loop is blocked), "✓" (nothing wrong seen), "·" (the process ended).
+Right: "stuck for N s in <frame>", the current stack (innermost frame last), the hot frames as a
+sorted tree (innermost frame first, its callers under it, each with its share of the window's
+samples), and the finding. `f` applies the finding's fix through the workspace (one undo step)
+and posts `ProfileEdited` and `ApplyProfile`; `s` switches the sampler on or off for the next
+apply (the `python` setting, visible in the job script preview). When the hang-site findings
+change, the pane posts `ReportsChanged` so the app diagnoses again.
 """
 
 from __future__ import annotations
@@ -25,14 +29,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from hpctui.core import hangsites, sampler_wiring
+from hpctui.core import hangsites, live_window, sampler_wiring
 from hpctui.core.findings_fix import apply_to_workspace, best_stack_fix, stack_fix, workspace_edit
 from hpctui.core.sampler_toggle import sampler_on, toggle_sampler
 from hpctui.core.stacks import Frame, Sample, StacksSummary, window_samples
 from hpctui.core.diagnosis.signals import StackReport
-from hpctui.core.stacks_poll import StacksWatcher, stack_reports
+from hpctui.core.stacks_poll import StacksWatcher
 from hpctui.core.workspace import Workspace
 from hpctui.ui.messages import ApplyProfile, ProfileEdited
 from hpctui.ui.panes.base import Pane
@@ -43,6 +48,8 @@ TREE_DEPTH = 3  # callers shown under each
 TREE_CHILDREN = 2  # callers per frame
 BAR = 10  # cells of the share bar
 HOT_PATH_FRAMES = 4  # innermost frames of the hot path shown
+NO_SAMPLES = ("no stack samples yet: connected workers appear here live (l); press s to sample "
+              "the workers from their start (next apply)")
 
 
 @dataclass(frozen=True)
@@ -120,9 +127,12 @@ def stack_lines(stack: tuple[Frame, ...], limit: int = STACK_FRAMES) -> list[str
 
 
 def state_marker(summary: StacksSummary, findings: list[hangsites.Finding]) -> str:
-    """"✗" known hang site, "!" stuck elsewhere or slow, "·" ended, "✓" nothing seen."""
+    """"✗" known hang site, "!" stuck elsewhere or slow, "?" a live worker not answering,
+    "·" ended, "✓" nothing seen."""
     if any(f.fixes and f.site != "stuck" for f in findings) and summary.stuck is not None:
         return "✗"
+    if any(f.site == "no-answer" for f in findings):
+        return "?"
     if findings:
         return "!"
     if summary.file.ended is not None:
@@ -147,13 +157,22 @@ class StacksPane(Pane):
     BINDINGS = [
         Binding("f", "apply_fix", "Apply fix", show=True),
         Binding("s", "toggle_sampler", "Sampler on/off", show=True),
+        Binding("l", "toggle_live", "Live samples on/off", show=True),
     ]
+
+    class ReportsChanged(Message):
+        """The hang sites (or silent live workers) the pane shows changed: diagnose again."""
 
     def __init__(self, workspace: Workspace | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.workspace = workspace
-        self.summaries: dict[str, StacksSummary] = {}
+        self.summaries: dict[str, StacksSummary] = {}  # files and live workers, by label
         self.findings: dict[str, list[hangsites.Finding]] = {}
+        self.live: dict[str, live_window.LiveWorker] = {}  # by label
+        # Live samples of the connected workers while the pane is shown (`l` switches).
+        self.live_on = True
+        self._files: dict[str, StacksSummary] = {}
+        self._reports: list[StackReport] = []
         self._labels: list[str] = []
         self._rows: list[tuple[str, str]] = []  # (marker, label) as the table shows them
         self._watcher: StacksWatcher | None = None
@@ -168,8 +187,7 @@ class StacksPane(Pane):
             table.add_column("process", key="label")
             yield table
             with VerticalScroll(id="stacks-right"):
-                yield Static("no stack samples yet: press s to sample the workers from their "
-                             "start (next apply)", id="stacks-state")
+                yield Static(NO_SAMPLES, id="stacks-state")
                 yield Static(id="stacks-finding", classes="stacks-section")
                 yield Static(id="stacks-current", classes="stacks-section")
                 yield Static(id="stacks-hot", classes="stacks-section")
@@ -185,18 +203,31 @@ class StacksPane(Pane):
     # -- data in ----------------------------------------------------------------------
 
     def update_samples(self, by_worker: dict[str, StacksSummary]) -> None:
-        """Redraw from one `StacksSummary` per sampled process (keyed by its label), keeping
-        the selected process selected. Safe before the pane is mounted."""
+        """Redraw from one `StacksSummary` per file-sampled process (keyed by its label),
+        keeping the selected process selected. Safe before the pane is mounted."""
         # Textual sets is_mounted only after on_mount returns: on_mount sets _ready instead.
         if not self._ready:
             self._early = dict(by_worker)
             return
+        self._files = dict(by_worker)
+        self._redraw()
+
+    def update_live(self, views: dict[str, live_window.LiveWorker]) -> None:
+        """Redraw with the live workers (`LiveWindow.view()`), next to the files' processes.
+        Ignored while live sampling is off (a round may still be on its way)."""
+        if not self._ready or not self.live_on:
+            return
+        self.live = dict(views)
+        self._redraw()
+
+    def _redraw(self) -> None:
         table = self.query_one("#stacks-list", DataTable)
         kept = self.selected_label
-        self.summaries = dict(by_worker)
-        self.findings = {label: hangsites.diagnose(s) for label, s in self.summaries.items()}
+        self.summaries = {**self._files, **{label: v.summary for label, v in self.live.items()}}
+        self.findings = {label: hangsites.diagnose(s) for label, s in self._files.items()}
+        self.findings.update({label: live_window.findings(v) for label, v in self.live.items()})
         # Worst first, then by name: the process to look at is on top.
-        order = {"✗": 0, "!": 1, "✓": 2, "·": 3}
+        order = {"✗": 0, "!": 1, "?": 2, "✓": 3, "·": 4}
         self._labels = sorted(self.summaries, key=lambda k: (
             order[state_marker(self.summaries[k], self.findings[k])], k))
         rows = [(state_marker(self.summaries[label], self.findings[label]), label)
@@ -212,11 +243,24 @@ class StacksPane(Pane):
         elif self._labels:
             table.move_cursor(row=0, animate=False)
         self._show_selected()
+        reports = self._make_reports()
+        # Which sites, not their wording: "silent for N s" changes every round.
+        changed = [(r.source, r.finding.site) for r in reports] != \
+            [(r.source, r.finding.site) for r in self._reports]
+        self._reports = reports
+        if changed:
+            self.post_message(self.ReportsChanged())
+
+    def _make_reports(self) -> list[StackReport]:
+        return [StackReport(label, finding,
+                            self.live[label].job_id if label in self.live else None)
+                for label in sorted(self.findings) for finding in self.findings[label]]
 
     def stack_reports(self) -> list[StackReport]:
-        """The hang sites seen in the shown samples, for `Signals(stacks=...)`: the app passes
-        them to `diagnose()` so they reach the findings pane too."""
-        return stack_reports(self.summaries)
+        """The hang sites seen in the shown samples (files and live workers), and the live
+        workers that do not answer, for `Signals(stacks=...)`: the app passes them to
+        `diagnose()` so they reach the findings pane too."""
+        return list(self._reports)
 
     def watch_directory(self, directory: str | Path, interval: float = 1.0,
                         window: float = 30.0, stuck_after: float = 5.0) -> None:
@@ -266,9 +310,13 @@ class StacksPane(Pane):
             line.update("sampler: (config loading)")
         elif sampler_on(self.workspace.pending):
             line.update(Content.styled("★ sampler ON for the next apply (python runs "
-                                       f"{sampler_wiring.SAMPLER_NAME}) · s: off", "bold"))
+                                       f"{sampler_wiring.SAMPLER_NAME}) · s: off", "bold")
+                        + self._live_note())
         else:
-            line.update("sampler off · s: on for the next apply")
+            line.update(Content("sampler off · s: on for the next apply") + self._live_note())
+
+    def _live_note(self) -> Content:
+        return Content(" · live: on (l)" if self.live_on else " · live: off (l)")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
@@ -281,14 +329,22 @@ class StacksPane(Pane):
         current = self.query_one("#stacks-current", Static)
         hot = self.query_one("#stacks-hot", Static)
         if label is None:
+            state.update(NO_SAMPLES)
             for w in (finding_view, current, hot):
                 w.update("")
             return
         s = self.summaries[label]
-        state.update(Content(self._state_text(s)))
+        text = self._state_text(s)
+        view = self.live.get(label)
+        if view is not None:
+            # A silent worker's old samples still show below: say first that it is silent.
+            text = view.describe() + ("" if view.silent_for() is not None else "\n" + text)
+        state.update(Content(text))
         finding_view.update(self._finding_content(self.findings[label],
                                                   state_marker(s, self.findings[label])))
-        if s.current is not None:
+        if s.current is None:
+            current.update("")
+        else:
             current.update(Content("\n").join(
                 [Content.styled("current stack (innermost last)", "underline")]
                 + [Content(x) for x in stack_lines(s.current.stack)]))
@@ -373,6 +429,16 @@ class StacksPane(Pane):
         self._show_selected()
         self.post_message(ProfileEdited(result.message))
         self.post_message(ApplyProfile())
+
+    def action_toggle_live(self) -> None:
+        """Live samples of the connected workers on or off (off: their entries go)."""
+        self.live_on = not self.live_on
+        if not self.live_on:
+            self.live = {}
+            self._redraw()
+        self.refresh_view()
+        self._status("live samples " + ("on: every few seconds while this pane is shown"
+                                        if self.live_on else "off"))
 
     def action_toggle_sampler(self) -> None:
         if self.workspace is None:
