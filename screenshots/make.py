@@ -7,7 +7,8 @@ driven by a stand-in submit command that replays the site's captured output.
 
 Each scenario drives the real app headless through Textual's Pilot, waits for the state it
 shows (workers connected, the rejection view, the time-outs in the logs, a finding), saves the
-screen as SVG and PNG (cairosvg), and cancels its jobs. The scenarios live in
+screen as SVG and PNG (cairosvg: `pip install -e '.[screenshots]'`; `--no-png` without it),
+and cancels its jobs. The scenarios live in
 `scenarios_local.py`, `scenarios_testbed.py` and `scenarios_replay.py`; `shots.py` is the
 machinery they share.
 """

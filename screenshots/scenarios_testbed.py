@@ -59,10 +59,10 @@ async def not_connected(shot: Shot) -> None:
 
 async def probe(shot: Shot) -> None:
     """Failure modes 1-3: `p` in the network pane sends a probe job to the compute node; its
-    verdict says which login-node address it reached and recommends ib0. Taller than the
-    others: at 48 rows the pane's text leaves its interface table no room."""
+    verdict says which login-node address it reached and recommends ib0. In the tab layout
+    (below 120 columns): in the grid the pane's text leaves its interface table no rows."""
     app = shot.app("slurm", shot.config("slurm", shot.job_name()))
-    async with app.run_test(size=(GRID[0], 60)) as pilot:
+    async with app.run_test(size=(110, 44)) as pilot:
         await wait(pilot, lambda: app.session is not None, 30, "the session")
         app.show_pane("network")
         network = app.pane("network")
@@ -71,6 +71,9 @@ async def probe(shot: Shot) -> None:
         await wait(pilot, lambda: network.probe is not None, 90, "the probe's verdict")
         if network.probe.recommendation is None:
             raise RuntimeError(f"the probe recommends nothing: {network.probe.message}")
+        # The cursor on the recommended interface, where Enter would pick it.
+        names = [f.name for f in network.facts]
+        await pilot.press(*["down"] * names.index(network.probe.recommendation.interface))
         await settle(pilot)
         shot.save(app, "probe-recommends-ib0")
         await quit_app(pilot, app)
@@ -80,7 +83,7 @@ async def probe(shot: Shot) -> None:
 async def stacks_file_lock(shot: Shot) -> None:
     """Failure mode 15 (the seed's slow start-up): the worker's workspace lock is held, as a
     hung NFS lock would be; `s` runs the workers under the stack sampler, and the stacks pane
-    shows the worker stuck in locket with the fix on `f`."""
+    shows the worker stuck in locket with the fix on `f` (in the grid, then alone)."""
     local = shot.tmp / "local"
     lock = local / "dask-scratch-space" / "global.lock"
     lock.parent.mkdir(parents=True)
@@ -117,6 +120,10 @@ async def stacks_file_lock(shot: Shot) -> None:
             stacks.select(stuck())
             await settle(pilot, 1.5)
             shot.save(app, "stacks-file-lock")
+            # The grid's side slot is narrow for a stack: the same pane alone, in the tab layout.
+            await pilot.resize_terminal(110, 44)
+            await settle(pilot)
+            shot.save(app, "stacks-file-lock-pane")
             await quit_app(pilot, app)
         app.shutdown(60)
     finally:
