@@ -343,6 +343,9 @@ class ClusterSession:
 
     async def _stop_cluster(self, why: str) -> None:
         cluster, self._cluster = self._cluster, None
+        live = self._live_future
+        if live is not None:
+            live.cancel()  # its workers are going away; and whoever waits must not wait on
         self._stopping_why = why
         if cluster is not None:
             self._cancel_requested(self._tracker.live_job_ids())

@@ -109,15 +109,22 @@ class DiagnosisMixin:
 
     @work(thread=True, group="live-stacks", exit_on_error=False)
     def _sample_live(self, session, stacks) -> None:
+        from concurrent.futures import CancelledError
         from concurrent.futures import TimeoutError as FutureTimeout
 
         try:
             try:
                 live = session.sample_live(seconds=LIVE_SECONDS, rate=LIVE_RATE).result(
                     timeout=LIVE_SECONDS + 30)
+            except CancelledError:  # the cluster is being replaced or closed
+                return
             except FutureTimeout:  # the session's loop itself is that busy
                 self.call_from_thread(self.notice, "! live stack samples: no round in 30 s "
                                       "(the scheduler's loop is busy: K samples it)")
+                return
+            except Exception as exc:  # a bug: say it, and the next tick tries again
+                self.call_from_thread(self.notice, f"✗ live stack samples failed: "
+                                      f"{type(exc).__name__}: {exc}")
                 return
             window = self._live_window
             window.add(live)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from concurrent.futures import CancelledError
 
 import cloudpickle
 import pytest
@@ -145,3 +146,13 @@ def test_worker_that_cannot_import_hpctui_is_sampled(tmp_path, session):
     (w,) = live.workers
     assert w.answered and not w.error, w.error
     assert len(w.samples) >= 4
+
+    # Closing the session ends a round in flight at once: nobody waits on a closed cluster.
+    fut = s.sample_live(seconds=20.0, rate=20.0)
+    t = time.monotonic()
+    s.close()
+    with pytest.raises(CancelledError):
+        fut.result(30)
+    assert time.monotonic() - t < 10
+    assert s.wait_closed(60)
+    assert s.sample_live().result(0).workers == ()  # closed: done at once, no workers
