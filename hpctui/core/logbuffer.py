@@ -16,13 +16,13 @@ import re
 import threading
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from itertools import repeat
+from typing import NamedTuple
 
 from hpctui.core.logfollow import LogLines
 
 
-@dataclass(frozen=True, slots=True)  # slots: the buffer holds ~200k of these
-class LogEntry:
+class LogEntry(NamedTuple):  # a tuple: the buffer holds ~200k, made at ~200k a second
     """One buffered line; `seq` orders lines across keys by arrival."""
 
     seq: int
@@ -65,30 +65,43 @@ class LogBuffer:
         self.total = total
         self._lock = threading.Lock()
         self._by_key: dict[Hashable, deque[LogEntry]] = {}
-        # Arrival order over all keys, for evicting the globally oldest line. Lines already
-        # evicted by their key's own cap leave stale entries here, skipped and compacted away.
-        self._order: deque[tuple[int, Hashable]] = deque()
+        # For evicting the globally oldest line: one (first seq, key) per key, a min-heap.
+        # A key's first seq only grows (its own cap pops its oldest), so an entry may be
+        # behind the truth; it is corrected when it reaches the top. No scan of all lines
+        # ever happens with the lock held: a reader (the UI thread) never waits long.
+        self._oldest: list[tuple[int, int, Hashable]] = []  # (seq, tiebreak, key)
         self._count = 0
         self._seq = 0
 
     def add(self, key: Hashable, lines: Iterable[str], stream: str = "log") -> None:
         """Append lines of `key`, evicting the oldest beyond the caps."""
+        lines = list(lines)
+        n = len(lines)
+        if not n:
+            return
+        with self._lock:  # only reserve the numbers: readers must not wait on the building
+            first = self._seq + 1
+            self._seq += n
+        # All in C (no Python-level call per line): this runs ~200k times a second in a flood.
+        entries = list(map(tuple.__new__, repeat(LogEntry),
+                           zip(range(first, first + n), repeat(key), repeat(stream), lines)))
+        if n > self.per_key:
+            entries = entries[-self.per_key:]
         with self._lock:
             ring = self._by_key.get(key)
             if ring is None:
-                ring = self._by_key[key] = deque()
-            for text in lines:
-                self._seq += 1
-                ring.append(LogEntry(self._seq, key, stream, text))
-                self._order.append((self._seq, key))
-                self._count += 1
-                if len(ring) > self.per_key:
-                    ring.popleft()
-                    self._count -= 1
+                ring = self._by_key[key] = deque(maxlen=self.per_key)
+                heapq.heappush(self._oldest, (first, first, key))
+            before = len(ring)
+            late = before and ring[-1].seq > first  # another thread added to this key meanwhile
+            ring.extend(entries)  # the ring's maxlen drops its oldest, in C
+            self._count += len(ring) - before
+            if late:
+                ordered = sorted(ring)
+                ring.clear()
+                ring.extend(ordered)
             while self._count > self.total:
                 self._evict_oldest()
-            if len(self._order) > 2 * self.total + self.per_key:
-                self._compact()
 
     def add_batch(self, batch: Iterable[LogLines]) -> None:
         """Append a `LogFollower` batch (usable directly as, or inside, its callback)."""
@@ -97,19 +110,28 @@ class LogBuffer:
                 self.add(item.key, item.lines, item.stream)
 
     def _evict_oldest(self) -> None:
-        while self._order:
-            seq, key = self._order.popleft()
+        """Drop the globally oldest lines until `total` is respected (lock held)."""
+        heap = self._oldest
+        while self._count > self.total and heap:
+            seq, tie, key = heap[0]
             ring = self._by_key.get(key)
-            if ring and ring[0].seq == seq:
+            if ring is None:  # cleared: its heap entry goes too
+                heapq.heappop(heap)
+                continue
+            if ring[0].seq != seq:  # behind the truth: correct it and look again
+                heapq.heapreplace(heap, (ring[0].seq, tie, key))
+                continue
+            # Every other key's oldest line is at least the next heap entry's seq (entries
+            # are lower bounds): this key's lines older than that all go in one run.
+            bound = min((e[0] for e in heap[1:3]), default=self._seq + 1)
+            while self._count > self.total and ring and ring[0].seq <= bound:
                 ring.popleft()
                 self._count -= 1
-                if not ring:
-                    del self._by_key[key]
-                return
-
-    def _compact(self) -> None:
-        entries = heapq.merge(*self._by_key.values(), key=lambda e: e.seq)
-        self._order = deque((e.seq, e.key) for e in entries)
+            if ring:
+                heapq.heapreplace(heap, (ring[0].seq, tie, key))
+            else:
+                heapq.heappop(heap)
+                del self._by_key[key]
 
     def __len__(self) -> int:
         with self._lock:
@@ -125,7 +147,7 @@ class LogBuffer:
         with self._lock:
             if key is None:
                 self._by_key.clear()
-                self._order.clear()
+                self._oldest.clear()
                 self._count = 0
             elif key in self._by_key:
                 self._count -= len(self._by_key.pop(key))
@@ -140,6 +162,23 @@ class LogBuffer:
         if stream is not None:
             found = [e for e in found if e.stream == stream]
         return found
+
+    def since(self, key: Hashable, seq: int) -> list[LogEntry]:
+        """Lines of `key` newer than `seq`, oldest first: what a view that drew up to `seq`
+        still has to draw (costs the new lines, not the whole ring)."""
+        with self._lock:
+            ring = self._by_key.get(key)
+            if not ring or ring[-1].seq <= seq:
+                return []
+            if ring[0].seq > seq:
+                return list(ring)
+            new = []
+            for entry in reversed(ring):
+                if entry.seq <= seq:
+                    break
+                new.append(entry)
+        new.reverse()
+        return new
 
     def last(self, key: Hashable, n: int) -> list[str]:
         """The texts of the last `n` lines of `key`."""

@@ -133,8 +133,10 @@ class LogFollower:
         quiet_after_s: float = 2.0,
         quiet_poll_s: float = 0.25,
         chunk_bytes: int = CHUNK_BYTES,
+        min_round_s: float = 0.02,
     ) -> None:
         for name, value in (("idle_sleep_s", idle_sleep_s), ("partial_flush_s", partial_flush_s),
+                            ("min_round_s", min_round_s),
                             ("path_check_s", path_check_s), ("quiet_after_s", quiet_after_s),
                             ("quiet_poll_s", quiet_poll_s)):
             if not isinstance(value, (int, float)) or value <= 0:
@@ -155,6 +157,10 @@ class LogFollower:
         self._path_check_s = path_check_s
         self._quiet_after_s = quiet_after_s
         self._quiet_poll_s = quiet_poll_s
+        # A busy round starts at most this often. Back-to-back rounds in a flood would re-read
+        # every file for a few lines each and hold the GIL the UI thread needs (its frames
+        # came late by 100+ ms at 200k lines/s); a short pause reads more per call instead.
+        self._min_round_s = min_round_s
         self.stats = FollowerStats()
         self.crashed: BaseException | None = None  # set if the thread died of a bug
 
@@ -248,6 +254,7 @@ class LogFollower:
                         self._stop(arg)
                 busy = False
                 now = time.monotonic()
+                started = now
                 for w in list(self._files.values()):
                     busy |= self._poll(w, now)
                     if self._batch_lines >= self._max_batch_lines:
@@ -257,6 +264,10 @@ class LogFollower:
                 if not busy:
                     self._wake.wait(self._idle_sleep_s)
                     self._wake.clear()
+                else:
+                    rest = self._min_round_s - (time.monotonic() - started)
+                    if rest > 0:
+                        time.sleep(rest)
         except BaseException as exc:
             # A bug here would otherwise end log following silently.
             self.crashed = exc

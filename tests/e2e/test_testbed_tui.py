@@ -127,7 +127,7 @@ async def test_no_interface_timeouts_in_logs_then_ib0_connects(tmp_path, testbed
                 90, "the connection time-out in the selected job's log")
             assert app.session.snapshot().connected_workers == 0
             def logs_text() -> str:
-                return "\n".join(str(line.text) for line in app.pane("logs").view.lines)
+                return "\n".join(app.pane("logs").shown_lines())
 
             # The pane draws from the buffer on the app's next redraw tick.
             await _wait(pilot, lambda: testbed.default_addr in logs_text(), 10,

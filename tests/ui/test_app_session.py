@@ -68,7 +68,7 @@ async def test_scale_up_workers_connect_logs_show_and_quit_cancels(tmp_path):
         await wait_for(pilot, lambda: any("Registered to" in e.text
                                           for e in app.logs.lines(app.selected_job)),
                        what="worker log lines")
-        assert app.pane("logs").view.lines
+        assert app.pane("logs").shown_lines()
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, QuitScreen), timeout=5,
                        what="the quit confirmation")

@@ -28,14 +28,55 @@ def test_total_cap_evicts_the_globally_oldest_lines():
     assert [e.text for e in buf.lines()] == ["a3", "b1", "b2", "a4", "b3"]
 
 
-def test_stale_order_entries_are_compacted():
-    # Per-key evictions leave stale entries in the arrival order; it must not grow forever.
+def test_eviction_bookkeeping_stays_one_entry_per_key():
+    # Per-key caps move each key's oldest line; the global eviction must still take the
+    # globally oldest, and its bookkeeping must not grow with the lines added.
     buf = LogBuffer(per_key=2, total=10)
     for i in range(10_000):
         buf.add(i % 3, [str(i)])
     assert len(buf) == 6
-    assert len(buf._order) <= 2 * buf.total + buf.per_key
+    assert len(buf._oldest) == 3
     assert [e.text for e in buf.lines()] == [str(i) for i in range(9994, 10_000)]
+
+
+def test_global_eviction_matches_a_plain_model():
+    import random
+
+    rng = random.Random(7)
+    buf = LogBuffer(per_key=4, total=9)
+    model: list[tuple[int, str]] = []  # (key, text) in arrival order
+    for i in range(3_000):
+        key = rng.randrange(6)
+        n = rng.randrange(1, 4)
+        if rng.random() < 0.02:
+            buf.clear(key)
+            model = [m for m in model if m[0] != key]
+            continue
+        texts = [f"{key}:{i}:{k}" for k in range(n)]
+        buf.add(key, texts)
+        model += [(key, t) for t in texts]
+        # the model: each key keeps its last 4, then the oldest go until 9 are left
+        kept = []
+        for j, (k, t) in enumerate(model):
+            if sum(1 for kk, _ in model[j:] if kk == k) <= 4:
+                kept.append((k, t))
+        model = kept[-9:]
+        assert [e.text for e in buf.lines()] == [t for _, t in model], i
+    assert len(buf._oldest) <= 6 + 3_000 // 50  # one per key, plus one per clear at most
+
+
+def test_since_returns_only_the_newer_lines():
+    buf = LogBuffer(per_key=5, total=100)
+    buf.add("a", ["a1", "a2"])
+    buf.add("b", ["b1"])
+    buf.add("a", ["a3"])
+    seqs = [e.seq for e in buf.lines("a")]
+    assert [e.text for e in buf.since("a", seqs[0])] == ["a2", "a3"]
+    assert buf.since("a", seqs[-1]) == []
+    assert [e.text for e in buf.since("a", -1)] == ["a1", "a2", "a3"]
+    assert buf.since("nope", 0) == []
+    buf.add("a", [f"x{i}" for i in range(10)])  # the ring moved past the seq asked for
+    assert [e.text for e in buf.since("a", seqs[-1])] == [f"x{i}" for i in range(5, 10)]
 
 
 def test_add_batch_from_follower_and_stream_filter():

@@ -4,6 +4,10 @@ Lines live in the app's bounded LogBuffer (state down); this pane only draws the
 job's lines from it. Warnings and errors are coloured and also prefixed, so they read the
 same with NO_COLOR; lines that matter for diagnosis (connection time-outs, `Waiting to
 connect to`, tracebacks, ...) carry a "▶" marker and the mark's name.
+
+The view (`hpctui/ui/logview.py`) renders only the rows on screen; styling a line still costs
+(its marks are regexes), so a flood is drawn at most DRAW_BUDGET lines at a time, with a
+frame in between: the newest lines arrive a few frames late, and keys are never kept waiting.
 """
 
 from __future__ import annotations
@@ -13,12 +17,15 @@ from collections.abc import Hashable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input, RichLog, Static
+from textual.widgets import Input, Static
 
 from hpctui.core.logbuffer import LogBuffer, line_matcher
+from hpctui.ui.logview import LogView
 from hpctui.ui.panes.base import Pane
 
 MAX_SHOWN = 5_000  # lines kept on screen; the buffer holds what there is to filter from
+PREFIX_CELLS = 6  # "▶ err│": wrapped rows start under the text, not under the prefix
+DRAW_BUDGET = 200  # lines styled per step (~15 ms); the rest after the next frame
 
 
 def styled_line(stream: str, text: str) -> Text:
@@ -52,7 +59,7 @@ class LogsPane(Pane):
     LogsPane > #logs-title { height: 1; color: $text-muted; }
     LogsPane > #logs-filter { display: none; height: 3; }
     LogsPane > #logs-filter.-open { display: block; }
-    LogsPane > RichLog { height: 1fr; }
+    LogsPane > LogView { height: 1fr; }
     """
 
     def __init__(self, buffer: LogBuffer) -> None:
@@ -63,15 +70,23 @@ class LogsPane(Pane):
         self.follow = True
         self.pattern = ""
         self._last_seq = -1  # newest buffer entry already drawn
+        self._backlog: list = []  # entries waiting for their turn to be drawn
+        self._draining = False
 
     def compose(self) -> ComposeResult:
         yield Static("no job selected: pick one in the queue pane", id="logs-title")
-        yield Input(placeholder="filter (substring; Enter applies, Esc clears)", id="logs-filter")
-        yield RichLog(id="logs-view", max_lines=MAX_SHOWN, wrap=True, auto_scroll=True)
+        # Disabled while closed: a hidden Input could still take the focus (and the keys).
+        yield Input(placeholder="filter (substring; Enter applies, Esc clears)", id="logs-filter",
+                    disabled=True)
+        yield LogView(max_lines=MAX_SHOWN, indent=PREFIX_CELLS, id="logs-view")
 
     @property
-    def view(self) -> RichLog:
-        return self.query_one("#logs-view", RichLog)
+    def view(self) -> LogView:
+        return self.query_one("#logs-view", LogView)
+
+    def shown_lines(self) -> list[str]:
+        """The lines on the view (plain text), oldest first."""
+        return self.view.plain_lines()
 
     def show_job(self, key: Hashable, label: str) -> None:
         """Switch to another job's lines (redraws from the buffer)."""
@@ -83,19 +98,34 @@ class LogsPane(Pane):
         """The buffer has new lines for the shown job: draw the ones not drawn yet."""
         if self.job_key is None:
             return
-        self._draw(self._buffer.lines(self.job_key))
+        self._draw(self._buffer.since(self.job_key, self._last_seq))
 
     def _draw(self, entries) -> None:
         match = line_matcher(self.pattern) if self.pattern else None
-        fresh = [e for e in entries if e.seq > self._last_seq][-MAX_SHOWN:]
-        for entry in fresh:
-            if match is None or match(entry.text):
-                self.view.write(styled_line(entry.stream, entry.text), scroll_end=self.follow)
-        if fresh:
-            self._last_seq = fresh[-1].seq
+        fresh = [e for e in entries if e.seq > self._last_seq]
+        if not fresh:
+            return
+        self._last_seq = fresh[-1].seq
+        if match is not None:
+            fresh = [e for e in fresh if match(e.text)]
+        # Lines beyond what the view keeps would be dropped at once: don't style them.
+        self._backlog = (self._backlog + fresh)[-MAX_SHOWN:]
+        if not self._draining:  # else the step already scheduled takes them
+            self._drain()
+
+    def _drain(self) -> None:
+        self._draining = False
+        if not self._backlog or not self.is_mounted:
+            return
+        step, self._backlog = self._backlog[:DRAW_BUDGET], self._backlog[DRAW_BUDGET:]
+        self.view.write_lines([styled_line(e.stream, e.text) for e in step])
+        if self._backlog:
+            self._draining = True
+            self.call_after_refresh(self._drain)
 
     def _redraw(self) -> None:
         self.view.clear()
+        self._backlog = []
         self._last_seq = -1
         self._update_title()
         if self.job_key is None:
@@ -113,6 +143,7 @@ class LogsPane(Pane):
 
     def action_filter(self) -> None:
         box = self.query_one("#logs-filter", Input)
+        box.disabled = False
         box.add_class("-open")
         box.value = self.pattern
         box.focus()
@@ -121,12 +152,15 @@ class LogsPane(Pane):
         event.stop()
         self.pattern = event.value
         event.input.remove_class("-open")
+        event.input.disabled = True
         self.view.focus()
         self._redraw()
 
     def action_clear_filter(self) -> None:
         self.pattern = ""
-        self.query_one("#logs-filter", Input).remove_class("-open")
+        box = self.query_one("#logs-filter", Input)
+        box.remove_class("-open")
+        box.disabled = True
         self._redraw()
 
     def action_toggle_follow(self) -> None:
