@@ -122,6 +122,73 @@ async def dashboard_and_tls(shot: Shot) -> None:
             held.close()
 
 
+def eat_memory(scheduler_address: str, megabytes: int) -> None:
+    """A client's task that holds `megabytes` of memory on a worker for 20 s, as a real
+    computation too big for its worker would (blocking: run it in a thread)."""
+    from distributed import Client
+
+    def hog(n: int) -> int:
+        import time
+
+        block = bytearray(n * 2**20)  # zero-filled: every page is touched
+        time.sleep(20)
+        return len(block)
+
+    with Client(scheduler_address, timeout=30) as client:
+        future = client.submit(hog, megabytes, pure=False)
+        try:
+            future.result(timeout=120)
+        except Exception:  # noqa: BLE001 - KilledWorker is the expected ending
+            pass
+
+
+async def out_of_memory(shot: Shot) -> None:
+    """Failure mode 12: a task needs more memory than the worker's `memory`; the nanny kills the
+    worker at 95% of its budget ("exceeded 95% memory budget. Restarting...") and the finding
+    proposes twice the memory."""
+    import asyncio
+
+    path = shot.config("local", "dask-worker", resources=False,
+                       extra="    cores: 1\n    memory: 300MB\n")
+    app = shot.app("local", path)
+    async with app.run_test(size=GRID) as pilot:
+        await wait(pilot, lambda: app.session is not None, 30, "the session")
+        await pilot.press("plus")
+        await wait(pilot, lambda: app.session.snapshot().connected_workers == 1, 60, "a worker")
+        address = app.query_one("#status-bar").scheduler_address
+        hog = asyncio.create_task(asyncio.to_thread(eat_memory, address, 600))
+        await wait(pilot, lambda: log_has(app, "memory budget"), 90,
+                   "the nanny's memory-budget line in the log")
+        await wait(pilot, lambda: has_finding(app, "out-of-memory"), 30, "the memory finding")
+        await show_finding(pilot, app, "out-of-memory")
+        await settle(pilot)
+        shot.save(app, "out-of-memory")
+        await quit_app(pilot, app)
+        hog.cancel()
+    app.shutdown(60)
+
+
+async def unknown_interface(shot: Shot) -> None:
+    """Failure mode 2: `interface` names a network interface this machine doesn't have (the
+    login node's name for it differs from the compute nodes'): what hpctui says, and the
+    interfaces there are."""
+    app = shot.app("local", shot.config("local", "dask-worker", "    interface: ib9\n"))
+    async with app.run_test(size=GRID) as pilot:
+        await wait(pilot, lambda: has_finding(app, "interface-missing-on-login"), 30,
+                   "the missing-interface finding")
+        app.show_pane("settings")
+        settings = app.pane("settings")
+        # The cursor down to the `interface` row, whose detail line says what is wrong.
+        for _ in range(30):
+            if settings.highlighted_key == "interface":
+                break
+            await pilot.press("down")
+        await settle(pilot)
+        shot.save(app, "unknown-interface")
+        await quit_app(pilot, app)
+    app.shutdown(60)
+
+
 def network_text(app) -> str:
     pane = app.pane("network")
     return "\n".join(str(w.render()) for w in pane.query("Static"))
@@ -133,4 +200,6 @@ SCENARIOS = {
     "no-module-distributed": no_module_distributed,
     "no-cores-memory": no_cores_memory,
     "dashboard-and-tls": dashboard_and_tls,
+    "out-of-memory": out_of_memory,
+    "unknown-interface": unknown_interface,
 }

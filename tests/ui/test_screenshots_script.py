@@ -59,3 +59,10 @@ def test_pending_held_scenario_on_the_testbed(tmp_path):
     text = _svg_text(written[0])
     assert "JobHeldUser" in text
     assert "No workers yet: 1 job(s) still pending" in text
+
+
+def test_unknown_interface_scenario(tmp_path):
+    written = _make().run_scenario("unknown-interface", tmp_path, png=False)
+    text = _svg_text(written[0])
+    assert "interface: 'ib9' is not a network interface on" in text  # the Settings error
+    assert "The login node has no usable interface 'ib9'" in text
