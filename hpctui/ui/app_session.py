@@ -11,6 +11,7 @@ from hpctui.ui.bridge import REDRAW_S, SessionBridge, SessionEventArrived
 from hpctui.ui.panes.queue import QueuePane
 from hpctui.ui.screens.quit import QuitScreen
 from hpctui.ui.screens.scale import ScaleScreen
+from hpctui.ui.snapshot_view import draw_snapshot
 
 DIAGNOSE_S = 1.0  # how often diagnosis may run when new signals arrived
 
@@ -56,9 +57,8 @@ class SessionMixin:
         if dirty:
             snap = self.session.snapshot()
             walltime = self.workspace.applied.get("walltime") if self.workspace else None
-            self.pane("queue").update_jobs(snap.jobs, time.monotonic(), str(walltime or ""))
-            stuck = [j.job_id for j in snap.jobs if j.phase.value == "started, not connected"]
-            self.pane("workers").update_workers(snap.workers, snap.expected_workers, stuck)
+            draw_snapshot(self.pane("queue"), self.pane("workers"), snap, time.monotonic(),
+                          str(walltime or ""))
             if self.selected_job is None and snap.jobs:
                 self._select_job(snap.jobs[0].job_id)
         logs = self.pane("logs")

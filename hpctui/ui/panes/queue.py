@@ -3,16 +3,23 @@
 Selecting a job (Enter or the cursor) posts `JobSelected`; the app then shows that job's
 logs and marks its workers. A job that is running but has no connected worker after a
 while is flagged, since that is the seed's "workers don't connect" case.
+
+Rows are the tracker's JobInfo objects as they come; only the rows on screen are formatted
+(hpctui/ui/rowtable.py), so 10,000 jobs redraw as fast as ten.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from operator import attrgetter
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import DataTable, Static
 
 from hpctui.ui.panes.base import Pane
+from hpctui.ui.rowtable import RowTable
+from hpctui.ui.textline import TextLine
 
 # Styles by job phase; the phase's words are always shown, so colour is a help only.
 PHASE_STYLE = {
@@ -44,8 +51,9 @@ class QueuePane(Pane):
     PANE_TITLE = "Queue"
     DEFAULT_CSS = """
     QueuePane > #queue-summary { height: 1; color: $text-muted; }
-    QueuePane > DataTable { height: 1fr; }
+    QueuePane > RowTable { height: 1fr; }
     """
+    COLUMNS = ("job", "state", "queue", "reason", "node", "elapsed/limit", "workers")
 
     class JobSelected(Message):
         """The user picked a job in the queue."""
@@ -54,53 +62,56 @@ class QueuePane(Pane):
             super().__init__()
             self.job_id = job_id
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._now = 0.0
+        self._time_limit = ""
+        self._summary = TextLine("no jobs yet: + scales up", id="queue-summary")
+        self._table = RowTable(self.COLUMNS, key=lambda job: job.job_id, cells=self._cells,
+                               id="queue-table")
+
     def compose(self) -> ComposeResult:
-        yield Static("no jobs yet: + scales up", id="queue-summary")
-        table = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("job", "state", "queue", "reason", "node", "elapsed/limit", "workers")
-        yield table
+        yield self._summary
+        yield self._table
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#queue-table", DataTable)
+    def table(self) -> RowTable:
+        return self._table
+
+    def _cells(self, job) -> tuple:
+        phase = job.phase.value
+        marker = "✗ " if phase == "started, not connected" else ""
+        return (
+            job.job_id,
+            Text(marker + phase, style=PHASE_STYLE.get(phase, "")),
+            job.queue_state or "-",
+            job.reason or "",
+            job.nodes or "",
+            f"{elapsed_text(job.running_since, self._now)}/{self._time_limit or '-'}",
+            f"{len(job.connected)}/{len(job.worker_names)}",
+        )
+
+    def row_text(self, job_id: str) -> str:
+        """A job's row as drawn (cells joined by spaces); "" when it is not in the pane."""
+        index = self._table.index_of(job_id)
+        return "" if index is None else " ".join(self._table.row_cells(index))
 
     def update_jobs(self, jobs, now: float, time_limit: str = "") -> None:
         """Redraw from the session's jobs (hpctui.core.tracker.JobInfo); `now` is
-        time.monotonic(), the session's clock; `time_limit` the profile's walltime."""
-        table = self.table
-        selected = None
-        if table.row_count and table.cursor_row is not None:
-            try:
-                selected = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-            except Exception:  # the cursor pointed past the old rows: nothing to keep
-                selected = None
-        table.clear()
-        counts: dict[str, int] = {}
-        for job in jobs:
-            phase = job.phase.value
-            counts[phase] = counts.get(phase, 0) + 1
-            marker = "✗ " if phase == "started, not connected" else ""
-            table.add_row(
-                job.job_id,
-                Text(marker + phase, style=PHASE_STYLE.get(phase, "")),
-                job.queue_state or "-",
-                job.reason or "",
-                job.nodes or "",
-                f"{elapsed_text(job.running_since, now)}/{time_limit or '-'}",
-                f"{len(job.connected)}/{len(job.worker_names)}",
-                key=job.job_id,
-            )
-        if selected is not None and selected in table.rows:
-            table.move_cursor(row=table.get_row_index(selected))
-        summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-        self.query_one("#queue-summary", Static).update(summary or "no jobs: + scales up")
+        time.monotonic(), the session's clock; `time_limit` the profile's walltime.
+        The cursor stays on its job."""
+        self._now, self._time_limit = now, time_limit
+        jobs = jobs if isinstance(jobs, (tuple, list)) else tuple(jobs)
+        self._table.set_rows(jobs)
+        counts = Counter(map(attrgetter("phase"), jobs))  # enum keys: no .value per job
+        summary = ", ".join(f"{n} {state}" for state, n in sorted(
+            (phase.value, n) for phase, n in counts.items()))
+        self._summary.set(summary or "no jobs: + scales up")
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
         event.stop()
-        if event.row_key.value is not None:
-            self.post_message(self.JobSelected(str(event.row_key.value)))
+        self.post_message(self.JobSelected(event.key))
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:
         event.stop()
-        if event.row_key is not None and event.row_key.value is not None:
-            self.post_message(self.JobSelected(str(event.row_key.value)))
+        self.post_message(self.JobSelected(event.key))
