@@ -189,6 +189,27 @@ async def unknown_interface(shot: Shot) -> None:
     app.shutdown(60)
 
 
+async def tls_one_side(shot: Shot) -> None:
+    """Failure mode 21: the workers' Dask config requires encryption (set here in the job's
+    prologue, as a site's config file would) and the scheduler speaks plain tcp://: the
+    workers refuse it, and the finding proposes `security: true`."""
+    app = shot.app("local", shot.config(
+        "local", "dask-worker",
+        "    job-script-prologue: ['export DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION=True',"
+        " 'export DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s']\n"))
+    async with app.run_test(size=GRID) as pilot:
+        await wait(pilot, lambda: app.session is not None, 30, "the session")
+        await pilot.press("plus")
+        await wait(pilot, lambda: log_has(app, "encryption required"), 60,
+                   "the worker's refusal in the log")
+        await wait(pilot, lambda: has_finding(app, "tls-one-side"), 30, "the TLS finding")
+        await show_finding(pilot, app, "tls-one-side")
+        await settle(pilot)
+        shot.save(app, "tls-one-side")
+        await quit_app(pilot, app)
+    app.shutdown(60)
+
+
 def network_text(app) -> str:
     pane = app.pane("network")
     return "\n".join(str(w.render()) for w in pane.query("Static"))
@@ -202,4 +223,5 @@ SCENARIOS = {
     "dashboard-and-tls": dashboard_and_tls,
     "out-of-memory": out_of_memory,
     "unknown-interface": unknown_interface,
+    "tls-one-side": tls_one_side,
 }
