@@ -9,6 +9,7 @@ pause is only ever added after the state is reached, to let the next redraw land
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -85,7 +86,10 @@ class Shot:
         print(f"wrote {png}")
 
     def cancel_jobs(self) -> None:
-        """Cancel every batch job this scenario named (a no-op for jobs already gone)."""
+        """Cancel every batch job this scenario named (a no-op for jobs already gone, or
+        where there is no SLURM: the local scenarios that name a job submit nothing)."""
+        if shutil.which("scancel") is None:
+            return
         for name in self.job_names:
             subprocess.run(["scancel", f"--name={name}"], capture_output=True, timeout=20)
 
