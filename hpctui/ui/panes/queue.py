@@ -67,7 +67,7 @@ class QueuePane(Pane):
         self._now = 0.0
         self._time_limit = ""
         self._summary = TextLine("no jobs yet: + scales up", id="queue-summary")
-        self._table = RowTable(self.COLUMNS, key=lambda job: job.job_id, cells=self._cells,
+        self._table = RowTable(self.COLUMNS, key=attrgetter("job_id"), cells=self._cells,
                                id="queue-table")
 
     def compose(self) -> ComposeResult:

@@ -7,6 +7,8 @@ formatted (hpctui/ui/rowtable.py), so 20,000 workers redraw as fast as twenty.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from textual.app import ComposeResult
 from textual.widgets import Sparkline
 
@@ -70,7 +72,7 @@ class WorkersPane(Pane):
         # worker: while True a refresh puts the cursor on that job's first worker (its
         # workers may join after it was picked).
         self._follow_job = False
-        self._table = RowTable(self.COLUMNS, key=lambda w: w.address, cells=worker_cells,
+        self._table = RowTable(self.COLUMNS, key=attrgetter("address"), cells=worker_cells,
                                id="workers-table")
         self._count = TextLine("0/0 connected", id="workers-count")
         self._flag = TextLine("", id="workers-flag", fixed_height=False)
