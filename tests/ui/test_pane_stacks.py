@@ -88,6 +88,32 @@ async def test_list_worst_first_stuck_and_finding(tmp_path):
         assert _text(app, "#stacks-state") == "· ended (exit); last in selectors.py:select:468"
 
 
+async def test_a_stuck_process_appearing_later_is_selected_until_the_user_picks(tmp_path):
+    ws = make_workspace(tmp_path)
+    from findings_inputs import recording_app
+    app = recording_app(StacksPane, ws)
+    everything = all_summaries()
+    healthy = {k: v for k, v in everything.items() if k != LOCK and "30916" not in k}
+    async with app.run_test(size=(140, 45)) as pilot:
+        pane = app.query_one(StacksPane)
+        pane.update_samples(healthy)
+        await pilot.pause()
+        first = pane.selected_label
+        assert first is not None and first != LOCK
+        pane.update_samples(everything)  # the stuck worker shows up: it goes on top, selected
+        await pilot.pause()
+        assert pane.selected_label == LOCK
+        # The user moves down with the keys: that pick survives the next polls.
+        app.query_one("#stacks-list", DataTable).focus()
+        await pilot.press("down")
+        await pilot.pause()
+        picked = pane.selected_label
+        assert picked != LOCK
+        pane.update_samples(everything)
+        await pilot.pause()
+        assert pane.selected_label == picked
+
+
 async def test_f_applies_the_lock_fix_and_requests_apply(tmp_path):
     ws = make_workspace(tmp_path)
     from findings_inputs import recording_app

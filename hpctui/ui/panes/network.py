@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
@@ -37,10 +38,13 @@ class NetworkPane(Pane):
         Binding("c", "copy_tunnel", "Copy the ssh -L command"),
     ]
     DEFAULT_CSS = """
-    NetworkPane > DataTable { height: 1fr; }
-    NetworkPane > #net-verdict { height: auto; }
-    NetworkPane > #net-access { height: auto; color: $text-muted; }
-    NetworkPane > #net-scheduler { height: auto; }
+    /* The table as tall as its rows (up to half the pane), the text below it scrolls: in the
+       grid's side slot the text alone can fill the pane and leave the table no row. */
+    NetworkPane > DataTable { height: auto; max-height: 50%; min-height: 3; }
+    NetworkPane > #net-text { height: 1fr; }
+    NetworkPane #net-verdict { height: auto; }
+    NetworkPane #net-access { height: auto; color: $text-muted; }
+    NetworkPane #net-scheduler { height: auto; }
     """
 
     class InterfacesRead(Message):
@@ -71,9 +75,10 @@ class NetworkPane(Pane):
         table = DataTable(id="net-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("interface", "IPv4", "state", "speed", "MTU", "note", "from a compute node")
         yield table
-        yield Static("p: probe which of these a compute node can reach", id="net-verdict")
-        yield Static("", id="net-scheduler")
-        yield Static("", id="net-access")
+        with VerticalScroll(id="net-text"):
+            yield Static("p: probe which of these a compute node can reach", id="net-verdict")
+            yield Static("", id="net-scheduler")
+            yield Static("", id="net-access")
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._read_interfaces)

@@ -148,7 +148,7 @@ class StacksPane(Pane):
     DEFAULT_CSS = """
     StacksPane > #stacks-sampler { height: 1; }
     StacksPane > Horizontal { height: 1fr; }
-    StacksPane #stacks-list { width: 34; min-width: 20; height: 1fr; }
+    StacksPane #stacks-list { width: 35%; max-width: 34; min-width: 16; height: 1fr; }
     StacksPane #stacks-right { width: 1fr; height: 1fr; padding: 0 1; }
     StacksPane #stacks-state { height: auto; text-style: bold; }
     StacksPane .stacks-section { height: auto; margin-top: 1; }
@@ -178,6 +178,8 @@ class StacksPane(Pane):
         self._watcher: StacksWatcher | None = None
         self._early: dict[str, StacksSummary] | None = None  # given before mounting
         self._ready = False
+        self._picked: str | None = None  # the process the user highlighted
+        self._auto_label: str | None = None  # the one a redraw highlighted
 
     def compose(self) -> ComposeResult:
         yield Static(id="stacks-sampler")
@@ -222,7 +224,6 @@ class StacksPane(Pane):
 
     def _redraw(self) -> None:
         table = self.query_one("#stacks-list", DataTable)
-        kept = self.selected_label
         self.summaries = {**self._files, **{label: v.summary for label, v in self.live.items()}}
         self.findings = {label: hangsites.diagnose(s) for label, s in self._files.items()}
         self.findings.update({label: live_window.findings(v) for label, v in self.live.items()})
@@ -238,10 +239,13 @@ class StacksPane(Pane):
             table.clear()
             for mark, label in rows:
                 table.add_row(mark, label, key=label)
-        if kept in self._labels:
-            table.move_cursor(row=self._labels.index(kept), animate=False)
-        elif self._labels:
-            table.move_cursor(row=0, animate=False)
+        # The process the user picked stays selected; until they pick one, the worst (top)
+        # one is: a stuck worker appearing after the nanny must not stay out of sight.
+        target = self._picked if self._picked in self._labels else (
+            self._labels[0] if self._labels else None)
+        if target is not None:
+            self._auto_label = target
+            table.move_cursor(row=self._labels.index(target), animate=False)
         self._show_selected()
         reports = self._make_reports()
         # Which sites, not their wording: "silent for N s" changes every round.
@@ -292,6 +296,7 @@ class StacksPane(Pane):
         """Highlight the process `label` (for the app or a test); False when it is not listed."""
         if label not in self._labels:
             return False
+        self._picked = self._auto_label = label
         self.query_one("#stacks-list", DataTable).move_cursor(row=self._labels.index(label),
                                                              animate=False)
         self._show_selected()
@@ -320,6 +325,9 @@ class StacksPane(Pane):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
+        row = event.cursor_row
+        if 0 <= row < len(self._labels) and self._labels[row] != self._auto_label:
+            self._picked = self._labels[row]  # moved by the user, not by a redraw
         self._show_selected()
 
     def _show_selected(self) -> None:
