@@ -91,6 +91,16 @@ def test_time_limit_adds_lifetime_under_the_walltime():
     assert "--lifetime 54m --lifetime-stagger 4m" in script
 
 
+def test_a_short_walltime_gets_a_lifetime_that_ends_before_it():
+    text = "slurmstepd: error: *** JOB 4243 ON cn01 CANCELLED AT 2026-11-27T19:00:01 DUE TO TIME LIMIT ***"
+    for walltime, lifetime, stagger in (("00:01:00", "45s", "4s"), ("00:04:00", "3m", "18s"),
+                                        ("00:20:00", "15m", "90s")):
+        profile = Profile("slurm", {"cores": 1, "memory": "1GB", "walltime": walltime})
+        f = only(diagnose(Signals(profile=profile, worker_logs=(log(text),))), 13)
+        assert f.fix.ops == (PatchOp(SET, "worker-extra-args",
+                                     ["--lifetime", lifetime, "--lifetime-stagger", stagger]),), walltime
+
+
 def test_timeout_state_in_the_queue_without_walltime_known():
     queue = (JobRow("60", JobState.FAILED, "TIMEOUT", "TimeLimit"),)
     f = only(diagnose(Signals(queue=queue)), 13)

@@ -130,8 +130,12 @@ def out_of_memory(s: Signals) -> list[Finding]:
         Fix(tuple(ops), None if ops else "raise `memory` (or lower `processes`) per job"))]
 
 
-def _minutes(seconds: float) -> str:
-    return f"{max(1, int(seconds // 60))}m"
+def _duration(seconds: float) -> str:
+    """For `--lifetime`: whole minutes, or seconds under ten minutes (rounding a short
+    lifetime to minutes could land it on the walltime itself)."""
+    if seconds >= 600 or (seconds >= 60 and int(seconds) % 60 == 0):
+        return f"{int(seconds // 60)}m"
+    return f"{max(1, int(seconds))}s"
 
 
 def walltime_reached(s: Signals) -> list[Finding]:
@@ -147,11 +151,14 @@ def walltime_reached(s: Signals) -> list[Finding]:
     if any(str(a).startswith("--lifetime") for a in extra):
         fix = Fix((), "raise `walltime`: the workers already retire with --lifetime")
     elif walltime:
-        lifetime = walltime - max(300, walltime * 0.1)
+        # Retire 5 minutes (or a tenth) before the limit, but never more than a quarter of
+        # it: a 2-minute walltime gets 90 s, not a lifetime of zero.
+        margin = min(max(300, walltime * 0.1), walltime * 0.25)
+        lifetime = walltime - margin
         stagger = min(240, lifetime / 10)
         fix = Fix((PatchOp(SET, "worker-extra-args",
-                           extra + ["--lifetime", _minutes(lifetime),
-                                    "--lifetime-stagger", _minutes(stagger)]),))
+                           extra + ["--lifetime", _duration(lifetime),
+                                    "--lifetime-stagger", _duration(stagger)]),))
     else:
         fix = Fix((), "add `--lifetime` (a few minutes under the walltime) and "
                       "`--lifetime-stagger` to `worker-extra-args`, or raise `walltime`")
