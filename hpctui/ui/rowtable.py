@@ -109,6 +109,7 @@ class RowTable(ScrollView, can_focus=True):
         self._cells = cells
         self.zebra_stripes = zebra_stripes
         self._items: Sequence[Any] = ()
+        self._retired: Sequence[Any] = ()
         self._index: dict[str, int] | None = None  # key -> row, built when first asked
         self.cursor_row = 0
         self._cursor_key: str | None = None
@@ -123,13 +124,17 @@ class RowTable(ScrollView, can_focus=True):
 
     def set_rows(self, items: Sequence[Any]) -> None:
         """Show `items` (kept as given, not copied); the cursor stays on its row's key."""
+        # The rows replaced are let go after the frame: freeing 20,000 of them (a new
+        # cluster's rows replacing the old) takes milliseconds the frame need not wait for.
+        self._retired = self._items
+        self.call_after_refresh(self._let_go)
         self._items = items
         self._index = None
         self._version += 1
         old_row, top = self.cursor_row, round(self.scroll_y)
         on_screen = top <= old_row < top + self._page()
         if self._cursor_key is not None and self.key_at(self.cursor_row) != self._cursor_key:
-            found = self._find_near(self._cursor_key, self.cursor_row)
+            found = self._find(self._cursor_key)
             if found is not None:
                 self.cursor_row = found
         self.cursor_row = max(0, min(self.cursor_row, len(items) - 1))
@@ -144,15 +149,15 @@ class RowTable(ScrollView, can_focus=True):
         self._prepare()
         self.refresh()
 
-    def _find_near(self, key: str, start: int, reach: int = 64) -> int | None:
-        """The row of `key`, looked for around `start` first (rows join and leave around
-        the cursor's, so it rarely moves far), then in the full key index."""
-        keyf, items, n = self._key, self._items, len(self._items)
-        for d in range(reach):
-            for i in (start - d, start + d):
-                if 0 <= i < n and keyf(items[i]) == key:
-                    return i
-        return self.index_of(key)
+    def _find(self, key: str) -> int | None:
+        """The row of `key`: from the key index if built, else by a scan that runs in C
+        (list.index compares without hashing every key; 20,000 rows in well under 1 ms)."""
+        if self._index is not None:
+            return self._index.get(key)
+        try:
+            return list(map(self._key, self._items)).index(key)
+        except ValueError:
+            return None
 
     def _set_virtual_size(self, size: Size) -> None:
         """Set the scrollable size. When only the row count changed and the scrollbars stay
@@ -166,6 +171,9 @@ class RowTable(ScrollView, can_focus=True):
             self._scroll_update(size)  # Textual's own step after a resize (widget.py)
         else:
             self.virtual_size = size
+
+    def _let_go(self) -> None:
+        self._retired = ()
 
     def redraw(self) -> None:
         """Draw the rows again: what `cells` returns changed (the clock, say) but not the rows."""
@@ -274,6 +282,9 @@ class RowTable(ScrollView, can_focus=True):
         # rows now on screen, before they are drawn.
         super().watch_scroll_y(old_value, new_value)
         self._prepare()
+
+    def on_resize(self) -> None:
+        self._prepare()  # rows for the new height, sized before they are drawn
 
     def on_focus(self) -> None:
         self.refresh()  # the cursor's colours differ with focus
