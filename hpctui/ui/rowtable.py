@@ -23,13 +23,18 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 Cell = str | Text
 PADDING = 1  # spaces each side of a cell, as DataTable's cell_padding
+
+
+def _same_cells(a: Sequence[Cell], b: Sequence[Cell]) -> bool:
+    """Cells that draw the same (Text's == ignores its style, so that is compared too)."""
+    return a == b and all(x.style == y.style for x, y in zip(a, b) if isinstance(x, Text))
 
 
 class RowTable(ScrollView, can_focus=True):
@@ -113,7 +118,7 @@ class RowTable(ScrollView, can_focus=True):
         self._index: dict[str, int] | None = None  # key -> row, built when first asked
         self.cursor_row = 0
         self._cursor_key: str | None = None
-        self._version = 0  # bumped by every set_rows/redraw: the window below is stale
+        self._version = 0  # bumped by every set_rows: the window below is stale
         self._window_key: tuple | None = None
         self._window: dict[int, tuple[Cell, ...]] = {}
         self._widths: list[int] = [cell_len(c) for c in self.columns]
@@ -174,12 +179,6 @@ class RowTable(ScrollView, can_focus=True):
 
     def _let_go(self) -> None:
         self._retired = ()
-
-    def redraw(self) -> None:
-        """Draw the rows again: what `cells` returns changed (the clock, say) but not the rows."""
-        self._version += 1
-        self._prepare()
-        self.refresh()
 
     # ------------------------------------------------------------------ facts out
 
@@ -318,7 +317,7 @@ class RowTable(ScrollView, can_focus=True):
         if total != self.virtual_size.width:
             self._set_virtual_size(Size(total, len(self._items) + 1))
 
-    def render_lines(self, crop):
+    def render_lines(self, crop: Region) -> list[Strip]:
         # The component styles once per paint, not once per line (each costs a CSS lookup);
         # lines drawn before stay valid while the styles do.
         cursor = self.get_component_rich_style("rowtable--cursor")
@@ -348,7 +347,7 @@ class RowTable(ScrollView, can_focus=True):
             kind = 1 + (index == self.cursor_row) * 2 + (index % 2 if self.zebra_stripes else 0)
         line_key = (kind, tuple(self._widths), scroll_x + width)
         cached = self._lines.get(index)
-        if cached is not None and cached[0] == line_key and cached[1] == row:
+        if cached is not None and cached[0] == line_key and _same_cells(cached[1], row):
             strip = cached[2]
         else:
             if index < 0:
