@@ -45,6 +45,9 @@ from hpctui.ui.bridge import SessionBridge
 from hpctui.ui.screens.help import HelpScreen
 
 
+NOTICE_S = 20.0  # seconds a notice holds the status bar's second line
+
+
 class HpcTuiApp(EditingMixin, SessionMixin, DiagnosisMixin, App):
     """hpctui's main application."""
 
@@ -167,8 +170,16 @@ class HpcTuiApp(EditingMixin, SessionMixin, DiagnosisMixin, App):
             self.pane("script").select_header_line(message.detail)
 
     def notice(self, text: str) -> None:
-        """One line in the status bar: the last thing that happened."""
+        """One line in the status bar: the last thing that happened. After NOTICE_S the line
+        goes back to the `ssh -L` command for the dashboard (the notice stays in the panes)."""
         self._status.notice = text
+        timer = getattr(self, "_notice_timer", None)
+        if timer is not None:
+            timer.stop()
+        self._notice_timer = self.set_timer(NOTICE_S, self._clear_notice)
+
+    def _clear_notice(self) -> None:
+        self._status.notice = ""
 
     # -- help, palette, quit -----------------------------------------------------------
 

@@ -50,12 +50,18 @@ class DiagnosisMixin:
 
     def on_findings_updated(self, message: FindingsUpdated) -> None:
         findings = self.pane("findings")
-        if findings is not None:
-            findings.update_findings(message.findings)
+        if not self._pane_ready(findings):
+            self._diagnosed_version = None  # not composed yet: diagnose again next tick
+            return
+        findings.update_findings(message.findings)
         slot = self.pane_area.pane("findings")
         slot.border_title = f"Findings ({len(message.findings)})" if message.findings else "Findings"
-        if message.findings:
+        top = message.findings[0].rule_id if message.findings else None
+        # Only a new top finding is news: diagnosis runs again on every signal, and repeating
+        # the same notice would keep the status line from ever showing the ssh command.
+        if top is not None and top != getattr(self, "_noticed_finding", None):
             self.notice(f"! {message.findings[0].title} (pane 7: Findings)")
+        self._noticed_finding = top
 
     def action_sample_scheduler(self) -> None:
         """Sample the scheduler's event loop in this process, for "the scheduler is slow"."""

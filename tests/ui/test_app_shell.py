@@ -80,3 +80,28 @@ async def test_command_palette_lists_every_action(tmp_path):
         for expected in ("Apply", "+1 worker", "Scale to N", "Quit", "Help",
                          "Logs: Filter", "Network: Probe from a compute node"):
             assert any(expected in t for t in titles), (expected, titles)
+
+
+async def test_a_notice_gives_the_status_line_back_to_the_ssh_command(tmp_path, monkeypatch):
+    import hpctui.ui.app as app_module
+
+    monkeypatch.setattr(app_module, "NOTICE_S", 0.5)
+    app = HpcTuiApp(_context(tmp_path))
+    async with app.run_test(size=(160, 48)) as pilot:
+        status = app.query_one(StatusBar)
+        for _ in range(400):  # the real local cluster starts: its dashboard gives the command
+            if status.tunnel_command:
+                break
+            await pilot.pause(0.05)
+        assert status.tunnel_command.startswith("ssh ")
+        app.notice("something happened")
+        assert "something happened" in str(status.render())
+        # Diagnosis may post its own notice meanwhile (once per new finding): each expires.
+        for _ in range(100):
+            text = str(status.render())
+            if "laptop: ssh " in text:
+                break
+            await pilot.pause(0.05)
+        assert "something happened" not in text and "laptop: ssh " in text
+        await pilot.press("q")
+        await pilot.pause()
