@@ -34,8 +34,8 @@ class DiagnosisMixin:
         extra = {
             "stacks": tuple(stacks.stack_reports() if self._pane_ready(stacks) else ()),
             # The interfaces let the network rules name the one that reaches the nodes.
-            "login_interfaces": tuple(network.facts),
-            "probe": network.probe,
+            "login_interfaces": tuple(network.facts) if network is not None else (),
+            "probe": network.probe if network is not None else None,
         }
         self._diagnose(self.workspace.applied, extra)
 

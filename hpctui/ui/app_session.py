@@ -43,8 +43,19 @@ class SessionMixin:
 
     @staticmethod
     def _pane_ready(pane) -> bool:
-        # Mounted and composed: the redraw timer may fire between the two.
-        return pane is not None and pane.is_mounted and bool(pane.children)
+        # Mounted and composed (every child mounted): timers and session events may come
+        # in between, and a pane's methods query its children.
+        return (pane is not None and pane.is_mounted and bool(pane.children)
+                and all(child.is_mounted for child in pane.children))
+
+    def _with_pane(self, pane_id: str, use, tries: int = 100) -> None:
+        """`use(pane)` once the pane is ready (lazy panes mount after the config is read;
+        a session event can come first): retried every 0.1 s, for up to `tries` times."""
+        pane = self.pane(pane_id)
+        if self._pane_ready(pane):
+            use(pane)
+        elif tries > 0:
+            self.set_timer(0.1, lambda: self._with_pane(pane_id, use, tries - 1))
 
     def _redraw_session(self) -> None:
         import time
@@ -110,13 +121,16 @@ class SessionMixin:
             return
         from hpctui.core.scheduler_address import describe_scheduler_address
 
-        network = self.pane("network")
-        facts = describe_scheduler_address(event.listen_address, event.scheduler_address,
-                                           dict(self.workspace.applied.settings),
-                                           list(network.facts) or None)
-        network.show_scheduler(facts)
-        for warning in facts.warnings:
-            self.notify(warning, severity="warning", timeout=15)
+        settings = dict(self.workspace.applied.settings)
+
+        def show(network) -> None:
+            facts = describe_scheduler_address(event.listen_address, event.scheduler_address,
+                                               settings, list(network.facts) or None)
+            network.show_scheduler(facts)
+            for warning in facts.warnings:
+                self.notify(warning, severity="warning", timeout=15)
+
+        self._with_pane("network", show)
 
     def _show_dashboard(self, link: str) -> None:
         if not link:
@@ -132,13 +146,12 @@ class SessionMixin:
         status = self._status
         status.dashboard = access.url_on_login_node
         status.tunnel_command = f"{access.ssh_command}  then open {access.laptop_url}"
-        network = self.pane("network")
-        network.show_access(
+        self._with_pane("network", lambda network: network.show_access(
             f"Dashboard: {access.url_on_login_node}\n"
             f"From your laptop: {access.ssh_command}  then open {access.laptop_url}\n"
             f"On a JupyterHub with jupyter-server-proxy: {access.proxy_path}",
             access.ssh_command,
-        )
+        ))
 
     def _show_rejection(self, event) -> None:
         # One rejection view per cluster generation: the same script fails the same way.

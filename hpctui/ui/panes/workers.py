@@ -76,10 +76,12 @@ class WorkersPane(Pane):
                                id="workers-table")
         self._count = TextLine("0/0 connected", id="workers-count")
         self._flag = TextLine("", id="workers-flag", fixed_height=False)
+        # Held, not queried: a redraw may come while the pane's children are still mounting.
+        self._spark = Sparkline(self.history, id="workers-spark")
 
     def compose(self) -> ComposeResult:
         yield self._count
-        yield Sparkline(self.history, id="workers-spark")
+        yield self._spark
         yield self._flag
         yield self._table
 
@@ -106,7 +108,7 @@ class WorkersPane(Pane):
         workers = workers if isinstance(workers, (tuple, list)) else tuple(workers)
         self._count.set(f"{len(workers)}/{expected} connected")
         self.history = (self.history + [float(len(workers))])[-HISTORY:]
-        self.query_one("#workers-spark", Sparkline).data = self.history
+        self._spark.data = self.history
         self._flag.set(not_connected_text(not_connected_jobs))
         self._table.set_rows(workers)
         if self.selected_job is not None and self._follow_job:
