@@ -110,3 +110,18 @@ def test_forget_drops_jobs_and_their_worker_names():
     assert t.job_ids() == []
     assert t.worker_joined("C-5", "tcp://a:1", "a", 1, 0, now=1.0, registered_at=0.0)[0].job_id is None
     assert JobPhase.NOT_CONNECTED.value == "started, not connected"
+
+
+def test_snapshot_workers_sorted_by_name_follow_every_join_and_leave():
+    t = JobTracker()
+    t.job_submitted("1", "A", ("w-b", "w-a", "w-c"), "w", now=0.0)
+    t.worker_joined("w-b", "tcp://b:1", "b", 1, 0, now=1.0, registered_at=0.0)
+    first = t.snapshot()
+    assert [w.name for w in first.workers] == ["w-b"]
+    assert t.snapshot().workers is first.workers  # nothing changed: the same sorted tuple
+    t.worker_joined("w-c", "tcp://c:1", "c", 1, 0, now=2.0, registered_at=0.0)
+    t.worker_joined("w-a", "tcp://a:1", "a", 1, 0, now=3.0, registered_at=0.0)
+    assert [w.name for w in t.snapshot().workers] == ["w-a", "w-b", "w-c"]
+    t.worker_left("tcp://b:1", "gone", now=4.0)
+    snap = t.snapshot()
+    assert [w.name for w in snap.workers] == ["w-a", "w-c"] and snap.connected_workers == 2
