@@ -4,6 +4,7 @@ main screen, the small terminal, and the failures that need no batch system to h
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -210,6 +211,34 @@ async def tls_one_side(shot: Shot) -> None:
     app.shutdown(60)
 
 
+async def submit_command_missing(shot: Shot) -> None:
+    """Failure mode 23: `--scheduler slurm` on a node where SLURM's commands are not on PATH
+    (a compute node of a site that submits only from login nodes, or `module load slurm`
+    forgotten): sbatch is not found, and the finding says where to run hpctui from."""
+    # hpctui runs sbatch in its own process: this process's PATH, with no batch system on it
+    # (this Python's bin folder only; /bin and /usr/bin would hold the testbed's sbatch).
+    path_before = os.environ["PATH"]
+    os.environ["PATH"] = str(shot.tmp / "no-slurm-bin") + os.pathsep + os.path.dirname(sys.executable)
+    try:
+        app = shot.app("slurm", shot.config("slurm", shot.job_name(), "    interface: lo\n"))
+        async with app.run_test(size=GRID) as pilot:
+            await wait(pilot, lambda: app.session is not None, 30, "the session")
+            await pilot.press("plus")
+            await wait(pilot, lambda: has_finding(app, "submit-command-missing"), 60,
+                       "the submit-command finding")
+            # The rejection view (the command's error) comes first; the finding is the point.
+            while type(app.screen).__name__ == "RejectionScreen":
+                await pilot.press("escape")
+                await pilot.pause(0.2)
+            await show_finding(pilot, app, "submit-command-missing")
+            await settle(pilot)
+            shot.save(app, "submit-command-missing")
+            await quit_app(pilot, app)
+        app.shutdown(60)
+    finally:
+        os.environ["PATH"] = path_before
+
+
 def network_text(app) -> str:
     pane = app.pane("network")
     return "\n".join(str(w.render()) for w in pane.query("Static"))
@@ -224,4 +253,5 @@ SCENARIOS = {
     "out-of-memory": out_of_memory,
     "unknown-interface": unknown_interface,
     "tls-one-side": tls_one_side,
+    "submit-command-missing": submit_command_missing,
 }

@@ -5,6 +5,9 @@ Every scenario names its jobs uniquely; `Shot.cancel_jobs` cancels them whatever
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
 import subprocess
 
 from hpctui.ui.screens.apply import ApplyScreen
@@ -59,10 +62,9 @@ async def not_connected(shot: Shot) -> None:
 
 async def probe(shot: Shot) -> None:
     """Failure modes 1-3: `p` in the network pane sends a probe job to the compute node; its
-    verdict says which login-node address it reached and recommends ib0. In the tab layout
-    (below 120 columns): in the grid the pane's text leaves its interface table no rows."""
+    verdict says which login-node address it reached and recommends ib0 (in the grid)."""
     app = shot.app("slurm", shot.config("slurm", shot.job_name()))
-    async with app.run_test(size=(110, 44)) as pilot:
+    async with app.run_test(size=GRID) as pilot:
         await wait(pilot, lambda: app.session is not None, 30, "the session")
         app.show_pane("network")
         network = app.pane("network")
@@ -116,8 +118,9 @@ async def stacks_file_lock(shot: Shot) -> None:
                              if any(f.site == "file-lock" for f in found)), None)
 
             await wait(pilot, lambda: stuck() is not None, 90, "a process stuck in the file lock")
-            # The pane keeps the first process it listed (the nanny) selected: pick the stuck one.
-            stacks.select(stuck())
+            # The pane selects the worst process itself (until the user picks one).
+            await wait(pilot, lambda: stacks.selected_label == stuck(), 10,
+                       "the stuck process selected")
             await settle(pilot, 1.5)
             shot.save(app, "stacks-file-lock")
             # The grid's side slot is narrow for a stack: the same pane alone, in the tab layout.
@@ -171,8 +174,57 @@ async def walltime(shot: Shot) -> None:
     app.shutdown(60)
 
 
+def site_wrapper(bin_dir, real_sbatch: str) -> None:
+    """An executable `sbatch` in `bin_dir` as some sites install one: it runs the real sbatch
+    (the job is really queued) but prints its own line instead of `Submitted batch job N`."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    wrapper = bin_dir / "sbatch"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        "# A site's submit wrapper (hpctui screenshots/scenarios_testbed.py): the real sbatch,\n"
+        "# its own message instead of the job id.\n"
+        f"{shlex.quote(real_sbatch)} \"$@\" >/dev/null || exit $?\n"
+        "echo 'Your job has been accepted by the site wrapper. Thank you for computing with us.'\n")
+    wrapper.chmod(0o755)
+
+
+async def job_id_unparsed(shot: Shot) -> None:
+    """Failure mode 9: a site's `sbatch` wrapper queues the job for real but prints no job id;
+    dask-jobqueue cannot read one, and the submit fails: what hpctui shows for it."""
+    real = shutil.which("sbatch")
+    if real is None:
+        raise RuntimeError("no sbatch on PATH")
+    bin_dir = shot.tmp / "bin"
+    site_wrapper(bin_dir, real)
+    # hpctui runs sbatch in its own process: the wrapper goes first on this process's PATH.
+    path_before = os.environ["PATH"]
+    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{path_before}"
+    try:
+        app = shot.app("slurm", shot.config("slurm", shot.job_name(), "    interface: ib0\n"))
+        async with app.run_test(size=GRID) as pilot:
+            await wait(pilot, lambda: app.session is not None, 30, "the session")
+            await pilot.press("plus")
+            await wait(pilot, lambda: isinstance(app.screen, RejectionScreen), 60,
+                       "the rejection view")
+            await settle(pilot, 0.5)
+            shot.save(app, "job-id-unparsed-rejection")
+            await pilot.press("escape")
+            await wait(pilot, lambda: not isinstance(app.screen, RejectionScreen), 5,
+                       "the rejection view closed")
+            await wait(pilot, lambda: has_finding(app, "job-id-unparsed"), 30,
+                       "the job-id finding")
+            await show_finding(pilot, app, "job-id-unparsed")
+            await settle(pilot)
+            shot.save(app, "job-id-unparsed")
+            await quit_app(pilot, app)
+        app.shutdown(60)
+    finally:
+        os.environ["PATH"] = path_before
+
+
 SCENARIOS = {
     "rejected-submission": rejected,
+    "job-id-unparsed": job_id_unparsed,
     "workers-not-connecting": not_connected,
     "probe-recommends-ib0": probe,
     "stacks-file-lock": stacks_file_lock,
