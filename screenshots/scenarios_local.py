@@ -239,6 +239,46 @@ async def submit_command_missing(shot: Shot) -> None:
         os.environ["PATH"] = path_before
 
 
+async def slow_scratch(shot: Shot) -> None:
+    """Failure mode 14: creating the worker's scratch space takes seconds (here its workspace
+    lock is held for 8 s, as a busy network file system would stall it); distributed warns
+    "Creating scratch directories is taking a surprisingly long time" in the worker's log and
+    the finding proposes node-local disk."""
+    local = shot.tmp / "local"
+    lock = local / "dask-scratch-space" / "global.lock"
+    lock.parent.mkdir(parents=True)
+    app = shot.app("local", shot.config("local", "dask-worker",
+                                        f"    local-directory: {local}\n"))
+    async with app.run_test(size=GRID) as pilot:
+        await wait(pilot, lambda: app.session is not None, 30, "the session")
+        # distributed's WorkSpace takes <local-directory>/dask-scratch-space/global.lock: held
+        # from just before the worker starts until 8 s later.
+        holder = subprocess.Popen(["flock", str(lock), "-c", "echo held; exec sleep 8"],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            if holder.stdout.readline().strip() != "held":
+                raise RuntimeError("flock did not take the lock")
+            await pilot.press("plus")
+            await wait(pilot, lambda: log_has(app, "surprisingly long time"), 60,
+                       "distributed's warning in the worker's log")
+        finally:
+            holder.kill()
+            holder.wait()
+        await wait(pilot, lambda: has_finding(app, "slow-local-directory"), 30,
+                   "the slow-scratch finding")
+        # The warning is near the top of a long log: the logs pane's filter (`/`) shows it.
+        app.show_pane("logs")
+        await pilot.press("slash", *"scratch", "enter")
+        await wait(pilot, lambda: any("surprisingly" in line
+                                      for line in app.pane("logs").shown_lines()), 10,
+                   "the filtered log")
+        await show_finding(pilot, app, "slow-local-directory")
+        await settle(pilot)
+        shot.save(app, "slow-scratch")
+        await quit_app(pilot, app)
+    app.shutdown(60)
+
+
 def network_text(app) -> str:
     pane = app.pane("network")
     return "\n".join(str(w.render()) for w in pane.query("Static"))
@@ -254,4 +294,5 @@ SCENARIOS = {
     "unknown-interface": unknown_interface,
     "tls-one-side": tls_one_side,
     "submit-command-missing": submit_command_missing,
+    "slow-scratch": slow_scratch,
 }
