@@ -279,6 +279,22 @@ async def slow_scratch(shot: Shot) -> None:
     app.shutdown(60)
 
 
+async def pbs_memory(shot: Shot) -> None:
+    """Failure mode 11 on PBS, without PBS: `memory: 20GB` and the job script dask-jobqueue
+    really writes for it (`mem=19GB`, binary units named GB); the finding says nothing is lost
+    and how to make the numbers agree. Nothing is submitted."""
+    app = shot.app("pbs", shot.config("pbs", shot.job_name(), resources=False,
+                                      extra="    cores: 4\n    memory: 20GB\n"))
+    async with app.run_test(size=GRID) as pilot:
+        await wait(pilot, lambda: has_finding(app, "pbs-memory-units"), 30,
+                   "the PBS memory finding")
+        await show_finding(pilot, app, "pbs-memory-units")
+        await settle(pilot)
+        shot.save(app, "pbs-memory-units")
+        await quit_app(pilot, app)
+    app.shutdown(60)
+
+
 def network_text(app) -> str:
     pane = app.pane("network")
     return "\n".join(str(w.render()) for w in pane.query("Static"))
@@ -295,4 +311,5 @@ SCENARIOS = {
     "tls-one-side": tls_one_side,
     "submit-command-missing": submit_command_missing,
     "slow-scratch": slow_scratch,
+    "pbs-memory-units": pbs_memory,
 }
