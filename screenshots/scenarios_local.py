@@ -295,6 +295,40 @@ async def pbs_memory(shot: Shot) -> None:
     app.shutdown(60)
 
 
+def reset_connections_to(address: str) -> None:
+    """Abort every TCP connection to `address` (`tcp://host:port`) with `ss -K`, as the kernel
+    does when the process holding its end is killed."""
+    host, port = address.removeprefix("tcp://").rsplit(":", 1)
+    subprocess.run(["ss", "-K", "dst", host, "dport", "=", f":{port}"], check=True,
+                   capture_output=True, timeout=20)
+
+
+async def scheduler_gone(shot: Shot) -> None:
+    """Failure mode 16: a connected worker loses its scheduler (the connections to it aborted
+    with `ss -K`, as when a login node kills the scheduler's process): the worker's log says
+    so, the worker leaves, and the finding says to keep the scheduler alive."""
+    app = shot.app("local", shot.config("local", "dask-worker", "    interface: lo\n"))
+    async with app.run_test(size=GRID) as pilot:
+        await wait(pilot, lambda: app.session is not None, 30, "the session")
+        await pilot.press("plus")
+        await wait(pilot, lambda: app.session.snapshot().connected_workers == 1, 60, "a worker")
+        reset_connections_to(app.query_one("#status-bar").scheduler_address)
+        await wait(pilot, lambda: has_finding(app, "scheduler-gone"), 60,
+                   "the scheduler-gone finding")
+        await wait(pilot, lambda: log_has(app, "End worker"), 60, "the worker's process ended")
+        # The why of each close, out of the tracebacks: the logs pane's filter (`/`).
+        app.show_pane("logs")
+        await pilot.press("slash", *"Reason", "enter")
+        await wait(pilot, lambda: any("connection-broken" in line
+                                      for line in app.pane("logs").shown_lines()), 10,
+                   "the filtered log")
+        await show_finding(pilot, app, "scheduler-gone")
+        await settle(pilot, 2)
+        shot.save(app, "scheduler-gone")
+        await quit_app(pilot, app)
+    app.shutdown(60)
+
+
 def network_text(app) -> str:
     pane = app.pane("network")
     return "\n".join(str(w.render()) for w in pane.query("Static"))
@@ -312,4 +346,5 @@ SCENARIOS = {
     "submit-command-missing": submit_command_missing,
     "slow-scratch": slow_scratch,
     "pbs-memory-units": pbs_memory,
+    "scheduler-gone": scheduler_gone,
 }
