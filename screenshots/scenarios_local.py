@@ -329,6 +329,30 @@ async def scheduler_gone(shot: Shot) -> None:
     app.shutdown(60)
 
 
+async def no_route(shot: Shot) -> None:
+    """Failure mode 4: the worker's node has no route to the scheduler (here its Python runs in
+    a network namespace of its own, `unshare -n`, with no interface up); distributed cannot
+    pick an address ("Couldn't detect a suitable IP address for reaching ...") and the
+    finding says what to set."""
+    python = f"unshare -n {sys.executable}"
+    app = shot.app("local", shot.config(
+        "local", "dask-worker",
+        f"    python: {python}\n"
+        "    job-script-prologue: ['export DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s']\n"))
+    async with app.run_test(size=GRID) as pilot:
+        await wait(pilot, lambda: app.session is not None, 30, "the session")
+        await pilot.press("plus")
+        await wait(pilot, lambda: log_has(app, "suitable IP address"), 60,
+                   "distributed's warning in the worker's log")
+        await wait(pilot, lambda: has_finding(app, "no-default-route"), 30,
+                   "the no-route finding")
+        await show_finding(pilot, app, "no-default-route")
+        await settle(pilot)
+        shot.save(app, "no-route")
+        await quit_app(pilot, app)
+    app.shutdown(60)
+
+
 def network_text(app) -> str:
     pane = app.pane("network")
     return "\n".join(str(w.render()) for w in pane.query("Static"))
@@ -347,4 +371,5 @@ SCENARIOS = {
     "slow-scratch": slow_scratch,
     "pbs-memory-units": pbs_memory,
     "scheduler-gone": scheduler_gone,
+    "no-route": no_route,
 }
