@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,13 @@ def test_unknown_interface_scenario(tmp_path):
     text = _svg_text(written[0])
     assert "interface: 'ib9' is not a network interface on" in text  # the Settings error
     assert "The login node has no usable interface 'ib9'" in text
+
+
+def test_submit_command_missing_scenario(tmp_path):
+    path_before = os.environ["PATH"]
+    written = _make().run_scenario("submit-command-missing", tmp_path, png=False)
+    assert os.environ["PATH"] == path_before  # the scenario's PATH is undone
+    text = _svg_text(written[0])
+    assert "The batch system's submit command is not here" in text  # the finding, highlighted
+    assert "such file or directory: 'sbatch'" in text  # its evidence: the real error (wrapped)
+    assert "on the login node, or load the batch system" in text  # the action
