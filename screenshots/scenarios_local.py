@@ -114,6 +114,9 @@ async def dashboard_and_tls(shot: Shot) -> None:
                        "the dashboard on another port than 8787")
             await wait(pilot, lambda: "without TLS" in network_text(app), 30, "the TLS warning")
             app.show_pane("network")
+            # A notice holds the status bar's second line for 20 s; then the `ssh -L` is back.
+            await wait(pilot, lambda: not status.notice and status.tunnel_command, 60,
+                       "the ssh -L command in the status bar")
             await settle(pilot)
             shot.save(app, "dashboard-and-tls")
             await quit_app(pilot, app)
@@ -204,6 +207,12 @@ async def tls_one_side(shot: Shot) -> None:
         await wait(pilot, lambda: log_has(app, "encryption required"), 60,
                    "the worker's refusal in the log")
         await wait(pilot, lambda: has_finding(app, "tls-one-side"), 30, "the TLS finding")
+        # The refusal is above a long traceback: the logs pane's filter (`/`) shows it.
+        app.show_pane("logs")
+        await pilot.press("slash", *"encryption", "enter")
+        await wait(pilot, lambda: any("encryption required" in line
+                                      for line in app.pane("logs").shown_lines()), 10,
+                   "the filtered log")
         await show_finding(pilot, app, "tls-one-side")
         await settle(pilot)
         shot.save(app, "tls-one-side")

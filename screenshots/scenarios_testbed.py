@@ -43,6 +43,12 @@ async def not_connected(shot: Shot) -> None:
         await pilot.press("plus", "plus")
         await wait(pilot, lambda: log_has(app, "Nanny failed to start"), 90,
                    "the time-outs in the logs")
+        # The time-outs are above a long traceback: the logs pane's filter (`/`) shows them.
+        app.show_pane("logs")
+        await pilot.press("slash", *"to connect", "enter")
+        await wait(pilot, lambda: any("Timed out trying to connect" in line
+                                      for line in app.pane("logs").shown_lines()), 10,
+                   "the filtered log")
         await settle(pilot)
         shot.save(app, "workers-not-connecting")
         await wait(pilot, lambda: has_finding(app, "workers-cannot-reach-scheduler"), 30,
