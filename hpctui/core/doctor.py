@@ -483,6 +483,10 @@ class Doctor:
         collector = SignalCollector()
         extra = {"login_interfaces": tuple(interfaces), "partitions": parts,
                  "login_python": sys.executable, "login_versions": _login_versions()}
+        if profile.kind == "lsf":  # mode 10 compares the site's unit with the profile's
+            from hpctui.schedulers.lsf import site_unit_for_limits
+
+            extra["lsf_unit_for_limits"] = site_unit_for_limits(dict(os.environ))
         session_options = {"handle_exits": threading.current_thread() is threading.main_thread()}
         session_options.update(self._session_options)
         # distributed.* keys of the profile (comm timeouts, file locking) must be in effect

@@ -62,7 +62,8 @@ MARKS: tuple[LogMark, ...] = (
             "the job runs a Python without the needed packages"),
     LogMark("version-mismatch", r"Mismatched versions found|VersionMismatchWarning",
             Level.WARNING, 6, "scheduler, workers and client run different versions"),
-    LogMark("nprocs-option", r"Both --nprocs and --nworkers were specified|No such option: -*nprocs",
+    LogMark("nprocs-option", r"Both --nprocs and --nworkers were specified|No such option: -*nprocs"
+            r"|Got unexpected extra arguments",
             Level.ERROR, 7, "dask-jobqueue and distributed versions are out of step"),
     LogMark("submit-memory", r"Memory specification can not be satisfied"
             r"|Requesting memory by node is not supported", Level.ERROR, 8,
@@ -89,6 +90,9 @@ MARKS: tuple[LogMark, ...] = (
             Level.WARNING, 14, "the local directory is on a slow (network) file system"),
     LogMark("file-locks", r"No locks available|Could not acquire workspace lock", Level.ERROR, 15,
             "file locking does not work on the local directory's file system"),
+    LogMark("scheduler-gone", r"scheduler-connection-broken|Connection to scheduler broken"
+            r"|worker-heartbeat-missing|Timed out waiting for scheduler", Level.WARNING, 16,
+            "the worker lost its scheduler"),
     LogMark("slurm-busy", r"Slurm temporarily unable to accept job", Level.ERROR, 19,
             "the batch system refused more jobs for now"),
     LogMark("port-in-use", r"Port \d+ is already in use", Level.WARNING, 20,

@@ -110,3 +110,37 @@ def log_paths(job_id: str, job_name: str, log_directory: str | None, submit_dir:
         return []
     base = Path(log_directory) / f"{job_name or 'worker'}-{job_id}"
     return [base.with_name(base.name + ".err"), base.with_name(base.name + ".out")]
+
+
+# -- the site's memory unit (failure mode 10) --------------------------------------------------
+
+_UNIT_LINE = re.compile(r"^\s*LSF_UNIT_FOR_LIMITS\s*=\s*[\"']?([A-Za-z]+)")
+
+
+def parse_unit_for_limits(conf_text: str) -> str | None:
+    """LSF_UNIT_FOR_LIMITS from the text of an lsf.conf (`KB`, `MB`, `GB`, ...), or None when it
+    is not set. The last setting wins, as LSF reads the file; commented lines don't count."""
+    found = None
+    for line in conf_text.splitlines():
+        m = _UNIT_LINE.match(line)
+        if m:
+            found = m.group(1).upper()
+    return found
+
+
+def lsf_conf_path(environ: dict[str, str]) -> Path:
+    """Where lsf.conf is: `$LSF_ENVDIR` (or `$LSF_CONFDIR`, which dask-jobqueue also reads),
+    else /etc, the same search dask-jobqueue makes for its own unit guess."""
+    for name in ("LSF_ENVDIR", "LSF_CONFDIR"):
+        if environ.get(name):
+            return Path(environ[name]) / "lsf.conf"
+    return Path("/etc/lsf.conf")
+
+
+def site_unit_for_limits(environ: dict[str, str]) -> str | None:
+    """The site's LSF_UNIT_FOR_LIMITS, or None when lsf.conf cannot be read or does not say."""
+    try:
+        text = lsf_conf_path(environ).read_text(errors="replace")
+    except OSError:
+        return None
+    return parse_unit_for_limits(text)

@@ -45,6 +45,12 @@ class DiagnosisMixin:
 
         from hpctui.core.diagnosis import diagnose
 
+        if profile.kind == "lsf":  # mode 10 compares the site's unit with the profile's
+            import os
+
+            from hpctui.schedulers.lsf import site_unit_for_limits
+
+            extra = {**extra, "lsf_unit_for_limits": site_unit_for_limits(dict(os.environ))}
         signals = self.collector.signals(profile, login_python=sys.executable, **extra)
         self.post_message(FindingsUpdated(diagnose(signals)))
 

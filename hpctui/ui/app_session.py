@@ -105,7 +105,12 @@ class SessionMixin:
         elif isinstance(event, ev.ClusterStartFailed):
             self.notice(f"✗ the cluster did not start: {event.message}")
         elif isinstance(event, ev.SubmitFailed):
-            self._show_rejection(event)
+            if event.error.id_not_parsed:
+                # Accepted, but the output held no job id: not a refusal to show as one.
+                self.notice(f"! {event.error.summary()}: the job may be running untracked "
+                            "(pane 7: Findings)")
+            else:
+                self._show_rejection(event)
         elif isinstance(event, ev.QueueError):
             self.notice(f"! {event.message} (retrying in {event.retry_in:.0f} s)")
         elif isinstance(event, ev.JobsCancelled):

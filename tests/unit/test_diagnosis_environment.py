@@ -76,6 +76,20 @@ def test_no_such_option_nprocs():
     assert f.fix.ops == ()
 
 
+def test_nprocs_unknown_to_a_newer_distributed():
+    # Captured from distributed 2026.8's dask_worker given `--nprocs 2` (it no longer has it).
+    text = ("Error: Got unexpected extra arguments: (2 tcp://127.0.0.1:9). If you intended these "
+            "as values for a --preload module, list --preload before them. Otherwise check "
+            "spelling -- see '--help' for valid options.")
+    profile = Profile("slurm", {"worker-extra-args": ["--nprocs", "2"]})
+    f = only(diagnose(Signals(profile=profile, worker_logs=(log(text),))), 7)
+    assert f.evidence[0].text == text
+    assert f.fix.ops == (PatchOp(SET, "worker-extra-args", []),)
+    # Without --nprocs/--nworkers in the profile, the same generic message is not this mode.
+    plain = Profile("slurm", {"worker-extra-args": ["--lifetime", "2"]})
+    assert [x for x in diagnose(Signals(profile=plain, worker_logs=(log(text),))) if x.mode == 7] == []
+
+
 def test_summit_python_needs_jsrun():
     profile = Profile("lsf", {"cores": 42, "python": "/ccs/proj/env/bin/python",
                               "job-extra-directives": ["-nnodes 1"]})

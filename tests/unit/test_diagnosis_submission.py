@@ -157,6 +157,20 @@ def test_job_id_not_parsed():
     assert "job_id_regexp" in f.fix.action
 
 
+def test_a_job_id_not_found_is_not_also_a_refusal():
+    # What the session's collector records for it: the command succeeded (exit code 0).
+    from hpctui.core.rejection import SubmitRejection
+
+    err = ("Could not parse job id from submission command output.\nJob id regexp is "
+           "'(?P<job_id>\\d+)'\nSubmission command output is:\nYour job has been accepted by "
+           "the site wrapper")
+    rej = SubmitRejection(command="sbatch /tmp/x.sh", exit_code=0, stdout="", stderr=err)
+    profile = Profile("slurm", {"cores": 2, "memory": "4GB"})
+    found = diagnose(Signals(profile=profile, submit_failures=(rej,), errors=(err,)))
+    assert [f.mode for f in found] == [9], [f.rule_id for f in found]
+    assert "cancel it by its name" in found[0].explanation
+
+
 # --- mode 19 -------------------------------------------------------------------------------------
 
 def test_slurm_temporarily_unable_and_qos_limits():

@@ -24,6 +24,12 @@ CASES = [
      "reaching '8.8.8.8', defaulting to hostname: [Errno 101] Network is unreachable",
      Level.ERROR, {"no-suitable-ip", "network-unreachable"}),
     ("Traceback (most recent call last):", Level.ERROR, {"traceback"}),
+    ("2026-11-27 23:01:02,345 - distributed.worker - INFO - Stopping worker at "
+     "tcp://10.213.7.2:40313. Reason: worker-handle-scheduler-connection-broken", Level.WARNING,
+     {"scheduler-gone"}),
+    ("Error: Got unexpected extra arguments: (2 tcp://127.0.0.1:9). If you intended these as "
+     "values for a --preload module, list --preload before them.", Level.ERROR,
+     {"nprocs-option", "exception"}),
     ("slurmstepd: error: *** JOB 42 ON node1 CANCELLED AT 2026-11-27T19:00:00 DUE TO TIME LIMIT ***",
      Level.ERROR, {"time-limit"}),
     ("slurmstepd: error: Detected 1 oom-kill event(s) in StepId=42.batch.", Level.ERROR,

@@ -53,3 +53,16 @@ def test_log_paths():
     assert lsf.log_paths("7101", "LSFCluster-0", "/scratch/logs", "/home/a") == [
         Path("/scratch/logs/LSFCluster-0-7101.err"), Path("/scratch/logs/LSFCluster-0-7101.out")]
     assert lsf.log_paths("7101", "w", None, "/home/a") == []
+
+
+def test_site_unit_for_limits_from_lsf_conf(tmp_path):
+    from hpctui.schedulers.lsf import parse_unit_for_limits, site_unit_for_limits
+
+    conf = (FIXTURES / "lsf.conf").read_text()
+    assert parse_unit_for_limits(conf) == "MB"  # the commented-out line does not count
+    assert parse_unit_for_limits("LSF_UNIT_FOR_LIMITS=G  # And a comment\n") == "G"
+    assert parse_unit_for_limits("LSF_UNIT_FOR_LIMITS=KB\nLSF_UNIT_FOR_LIMITS=GB\n") == "GB"
+    assert parse_unit_for_limits("LSB_JOB_MEMLIMIT=Y\n") is None
+    (tmp_path / "lsf.conf").write_text(conf)
+    assert site_unit_for_limits({"LSF_ENVDIR": str(tmp_path)}) == "MB"
+    assert site_unit_for_limits({"LSF_ENVDIR": str(tmp_path / "nowhere")}) is None

@@ -14,6 +14,7 @@ _NO_MODULE = rx(r"No module named '?(?:distributed|dask|dask_jobqueue)\b",
 _MISMATCH = rx(r"Mismatched versions found", r"VersionMismatchWarning")
 _NPROCS = rx(r"Both --nprocs and --nworkers were specified", r"No such option:?\s*'?-?-?nprocs",
              r"No such option:?\s*'?-?-?nworkers", r"--nprocs is deprecated")
+_EXTRA_ARGS = rx(r"Got unexpected extra arguments")
 
 
 def _python_fix(s: Signals, what: str) -> Fix:
@@ -71,9 +72,14 @@ def version_mismatch(s: Signals) -> list[Finding]:
 def nprocs_nworkers(s: Signals) -> list[Finding]:
     """Mode 7: dask-jobqueue and distributed versions disagree on --nprocs/--nworkers."""
     evidence = grep_workers(s, _NPROCS)
+    extra = list(s.profile.get("worker-extra-args") or []) if s.profile else []
+    if not evidence and any(str(a).split("=")[0] in ("--nprocs", "--nworkers") for a in extra):
+        # Newer distributed no longer knows --nprocs: click takes its value for a stray
+        # argument ("Got unexpected extra arguments: (2 tcp://...)"); only the profile's own
+        # --nprocs/--nworkers ties that generic message to this mode.
+        evidence = grep_workers(s, _EXTRA_ARGS)
     if not evidence:
         return []
-    extra = list(s.profile.get("worker-extra-args") or []) if s.profile else []
     kept, skip = [], False
     for arg in extra:
         if skip:

@@ -197,7 +197,8 @@ def unexplained_rejection(s: Signals) -> list[Finding]:
     findings = []
     for rej in s.submit_failures:
         text = f"{rej.stderr}\n{rej.stdout}"
-        if any(p.search(text) for p in specific):
+        # Exit code 0 with no job id found is no refusal: the job was accepted (mode 9).
+        if rej.exit_code == 0 or _JOB_ID.search(text) or any(p.search(text) for p in specific):
             continue
         lines = header_lines(s.profile)
         indices = rejection_lines(rej, lines) if lines else []
@@ -224,7 +225,9 @@ def job_id_unparsed(s: Signals) -> list[Finding]:
         "job-id-unparsed", 9, "dask-jobqueue could not read the job id",
         "The submit command printed something other than the usual `Submitted batch job N` "
         "(a site wrapper, a banner, a different version). dask-jobqueue finds the id with its "
-        "class's `job_id_regexp`.",
+        "class's `job_id_regexp`. The job itself was accepted and may be running without "
+        "hpctui knowing its id: cancel it by its name if it is (`scancel --name=...`, "
+        "`qdel`, `bkill -J ...`).",
         tuple(evidence), 0.9,
         Fix((), "make the submit command print the job id alone (a wrapper script that runs "
                 "`sbatch --parsable`), or subclass the Job class with a `job_id_regexp` that "
