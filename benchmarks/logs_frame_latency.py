@@ -6,7 +6,8 @@ writer processes append to 500 files, one `LogFollower` thread reads them, its b
 become `LogLinesAppended` events on an `EventBus`, the app's `SessionBridge` puts them in the
 `LogBuffer`, and a 100 ms redraw timer draws the shown job's new lines in the real
 `LogsPane` (as `HpcTuiApp._redraw_session` does), in a headless Textual app that renders
-every frame.
+every frame, with the startup objects frozen out of the garbage collector's way as the app
+does once its cluster has started (`hpctui/core/gcfreeze.py`).
 
 What it measures is the message pump's lag: a 20 ms timer notes how late each tick runs.
 A late tick means a late frame and a late key press. It is measured twice in the same run:
@@ -37,6 +38,7 @@ from textual.app import App, ComposeResult  # noqa: E402
 
 from hpctui.core.eventbus import EventBus  # noqa: E402
 from hpctui.core.events import LogLinesAppended  # noqa: E402
+from hpctui.core.gcfreeze import freeze_startup_objects  # noqa: E402
 from hpctui.core.logbuffer import LogBuffer  # noqa: E402
 from hpctui.core.logfollow import LogFollower  # noqa: E402
 from hpctui.ui.bridge import REDRAW_S, SessionBridge  # noqa: E402
@@ -92,6 +94,8 @@ class LogsApp(App):
         yield LogsPane(self.buffer)
 
     def on_mount(self) -> None:
+        # What HpcTuiApp does once its first cluster has started.
+        freeze_startup_objects()
         self.bridge = SessionBridge(self, _BusSession(self.bus), self.buffer)
         self.query_one(LogsPane).show_job("0", "job 0")
         self.set_interval(REDRAW_S, self._redraw)

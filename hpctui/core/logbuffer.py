@@ -16,10 +16,20 @@ import re
 import threading
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
-from itertools import repeat
+from bisect import bisect_right
+from itertools import islice, repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 from hpctui.core.logfollow import LogLines
+
+
+_SEQ = itemgetter(0)  # the ring holds plain (seq, key, stream, text) tuples, see `add`
+
+
+def _entries(rows) -> list["LogEntry"]:
+    """Plain tuples from a ring as LogEntry (in C: no Python call per line)."""
+    return list(map(tuple.__new__, repeat(LogEntry), rows))
 
 
 class LogEntry(NamedTuple):  # a tuple: the buffer holds ~200k, made at ~200k a second
@@ -64,7 +74,10 @@ class LogBuffer:
         self.per_key = per_key
         self.total = total
         self._lock = threading.Lock()
-        self._by_key: dict[Hashable, deque[LogEntry]] = {}
+        # Plain tuples, not LogEntry: the garbage collector untracks a tuple of strings and
+        # ints, never an instance of a tuple subclass, and 200,000 tracked objects made each
+        # full collection stop every thread (the UI's too) for ~100 ms.
+        self._by_key: dict[Hashable, deque[tuple]] = {}
         # For evicting the globally oldest line: one (first seq, key) per key, a min-heap.
         # A key's first seq only grows (its own cap pops its oldest), so an entry may be
         # behind the truth; it is corrected when it reaches the top. No scan of all lines
@@ -83,8 +96,7 @@ class LogBuffer:
             first = self._seq + 1
             self._seq += n
         # All in C (no Python-level call per line): this runs ~200k times a second in a flood.
-        entries = list(map(tuple.__new__, repeat(LogEntry),
-                           zip(range(first, first + n), repeat(key), repeat(stream), lines)))
+        entries = list(zip(range(first, first + n), repeat(key), repeat(stream), lines))
         if n > self.per_key:
             entries = entries[-self.per_key:]
         with self._lock:
@@ -93,7 +105,7 @@ class LogBuffer:
                 ring = self._by_key[key] = deque(maxlen=self.per_key)
                 heapq.heappush(self._oldest, (first, first, key))
             before = len(ring)
-            late = before and ring[-1].seq > first  # another thread added to this key meanwhile
+            late = before and ring[-1][0] > first  # another thread added to this key meanwhile
             ring.extend(entries)  # the ring's maxlen drops its oldest, in C
             self._count += len(ring) - before
             if late:
@@ -118,17 +130,28 @@ class LogBuffer:
             if ring is None:  # cleared: its heap entry goes too
                 heapq.heappop(heap)
                 continue
-            if ring[0].seq != seq:  # behind the truth: correct it and look again
-                heapq.heapreplace(heap, (ring[0].seq, tie, key))
+            if ring[0][0] != seq:  # behind the truth: correct it and look again
+                heapq.heapreplace(heap, (ring[0][0], tie, key))
                 continue
             # Every other key's oldest line is at least the next heap entry's seq (entries
             # are lower bounds): this key's lines older than that all go in one run.
             bound = min((e[0] for e in heap[1:3]), default=self._seq + 1)
-            while self._count > self.total and ring and ring[0].seq <= bound:
-                ring.popleft()
-                self._count -= 1
+            # How many: a binary search over the ring's ascending seqs, then the drop in C.
+            # A Python loop here, once per line at 200k lines a second, took most of the
+            # delivery thread (and so of the GIL the UI needs).
+            k = min(bisect_right(ring, bound, key=_SEQ), self._count - self.total)
+            if k >= len(ring):
+                ring.clear()
+            elif k > 32:
+                kept = list(islice(ring, k, None))
+                ring.clear()
+                ring.extend(kept)
+            else:
+                for _ in range(k):
+                    ring.popleft()
+            self._count -= k
             if ring:
-                heapq.heapreplace(heap, (ring[0].seq, tie, key))
+                heapq.heapreplace(heap, (ring[0][0], tie, key))
             else:
                 heapq.heappop(heap)
                 del self._by_key[key]
@@ -156,9 +179,9 @@ class LogBuffer:
         """Buffered lines, oldest first: of one key, or of all keys in arrival order."""
         with self._lock:
             if key is not None:
-                found = list(self._by_key.get(key, ()))
+                found = _entries(self._by_key.get(key, ()))
             else:
-                found = list(heapq.merge(*self._by_key.values(), key=lambda e: e.seq))
+                found = _entries(heapq.merge(*self._by_key.values(), key=_SEQ))
         if stream is not None:
             found = [e for e in found if e.stream == stream]
         return found
@@ -168,23 +191,23 @@ class LogBuffer:
         still has to draw (costs the new lines, not the whole ring)."""
         with self._lock:
             ring = self._by_key.get(key)
-            if not ring or ring[-1].seq <= seq:
+            if not ring or ring[-1][0] <= seq:
                 return []
-            if ring[0].seq > seq:
-                return list(ring)
+            if ring[0][0] > seq:
+                return _entries(ring)
             new = []
             for entry in reversed(ring):
-                if entry.seq <= seq:
+                if entry[0] <= seq:
                     break
                 new.append(entry)
         new.reverse()
-        return new
+        return _entries(new)
 
     def last(self, key: Hashable, n: int) -> list[str]:
         """The texts of the last `n` lines of `key`."""
         with self._lock:
             ring = self._by_key.get(key, ())
-            return [e.text for e in list(ring)[-n:]] if n > 0 else []
+            return [e[3] for e in list(ring)[-n:]] if n > 0 else []
 
     def search(
         self,

@@ -133,7 +133,7 @@ class LogFollower:
         quiet_after_s: float = 2.0,
         quiet_poll_s: float = 0.25,
         chunk_bytes: int = CHUNK_BYTES,
-        min_round_s: float = 0.02,
+        min_round_s: float = 0.1,
     ) -> None:
         for name, value in (("idle_sleep_s", idle_sleep_s), ("partial_flush_s", partial_flush_s),
                             ("min_round_s", min_round_s),
@@ -157,10 +157,12 @@ class LogFollower:
         self._path_check_s = path_check_s
         self._quiet_after_s = quiet_after_s
         self._quiet_poll_s = quiet_poll_s
-        # A busy round starts at most this often. Back-to-back rounds in a flood would re-read
-        # every file for a few lines each and hold the GIL the UI thread needs (its frames
-        # came late by 100+ ms at 200k lines/s); a short pause reads more per call instead.
+        # A busy round starts at most this often, unless a file is behind (its round's chunks
+        # all full). Back-to-back rounds in a flood of small writes would re-read every file
+        # for a few lines each and hold the GIL the UI thread needs; a pause reads more per
+        # call instead, and costs lines at most this much delay.
         self._min_round_s = min_round_s
+        self._behind = False  # a file still had data after its round's chunks
         self.stats = FollowerStats()
         self.crashed: BaseException | None = None  # set if the thread died of a bug
 
@@ -253,6 +255,7 @@ class LogFollower:
                     else:
                         self._stop(arg)
                 busy = False
+                self._behind = False
                 now = time.monotonic()
                 started = now
                 for w in list(self._files.values()):
@@ -264,7 +267,7 @@ class LogFollower:
                 if not busy:
                     self._wake.wait(self._idle_sleep_s)
                     self._wake.clear()
-                else:
+                elif not self._behind:  # a file with a backlog is read on at once
                     rest = self._min_round_s - (time.monotonic() - started)
                     if rest > 0:
                         time.sleep(rest)
@@ -439,6 +442,8 @@ class LogFollower:
             rest = data[last_nl + 1:]
             if rest:
                 self._hold(w, rest, chunk_offset + last_nl + 1, now)
+        else:
+            self._behind = True  # every chunk of the round was full: more is waiting
         if out:
             self._emit(w, out, out_offset, first_line=out_line)
             if w.line_no is not None:

@@ -102,6 +102,11 @@ class SessionMixin:
             self._show_dashboard(event.dashboard_link)
             self.notice(f"scheduler listening at {event.scheduler_address}")
             self._explain_scheduler_address(event)
+            # Everything imported by now lives as long as hpctui: out of the collector's way
+            # (once, after this frame: the collection before the freeze takes a moment).
+            from hpctui.core.gcfreeze import freeze_startup_objects
+
+            self.call_after_refresh(freeze_startup_objects)
         elif isinstance(event, ev.ClusterStartFailed):
             self.notice(f"✗ the cluster did not start: {event.message}")
         elif isinstance(event, ev.SubmitFailed):
