@@ -61,6 +61,24 @@ async def no_module_distributed(shot: Shot) -> None:
     app.shutdown(60)
 
 
+async def nprocs_unknown(shot: Shot) -> None:
+    """Failure mode 7: `--nprocs 2` in `worker-extra-args`, an option this distributed no longer
+    has; its command line refuses it ("No such option '--nprocs'") and the finding removes it
+    from the profile."""
+    app = shot.app("local", shot.config("local", "dask-worker",
+                                        "    worker-extra-args: ['--nprocs', '2']\n"))
+    async with app.run_test(size=GRID) as pilot:
+        await wait(pilot, lambda: app.session is not None, 30, "the session")
+        await pilot.press("plus")
+        await wait(pilot, lambda: log_has(app, "No such option"), 60, "the worker's error")
+        await wait(pilot, lambda: has_finding(app, "nprocs-nworkers"), 30, "the mode-7 finding")
+        await show_finding(pilot, app, "nprocs-nworkers")
+        await settle(pilot)
+        shot.save(app, "nprocs-unknown")
+        await quit_app(pilot, app)
+    app.shutdown(60)
+
+
 async def no_cores_memory(shot: Shot) -> None:
     """Failure mode 22: no `cores` and `memory` anywhere (dask-jobqueue's SLURM defaults are
     empty); the job script pane shows dask-jobqueue's own message instead of a script. Nothing
@@ -372,6 +390,7 @@ SCENARIOS = {
     "small-terminal": small_terminal,
     "no-module-distributed": no_module_distributed,
     "no-cores-memory": no_cores_memory,
+    "nprocs-unknown": nprocs_unknown,
     "dashboard-and-tls": dashboard_and_tls,
     "out-of-memory": out_of_memory,
     "unknown-interface": unknown_interface,

@@ -62,7 +62,7 @@ MARKS: tuple[LogMark, ...] = (
             "the job runs a Python without the needed packages"),
     LogMark("version-mismatch", r"Mismatched versions found|VersionMismatchWarning",
             Level.WARNING, 6, "scheduler, workers and client run different versions"),
-    LogMark("nprocs-option", r"Both --nprocs and --nworkers were specified|No such option: -*nprocs"
+    LogMark("nprocs-option", r"Both --nprocs and --nworkers were specified|No such option:?\s*'?-*nprocs"
             r"|Got unexpected extra arguments",
             Level.ERROR, 7, "dask-jobqueue and distributed versions are out of step"),
     LogMark("submit-memory", r"Memory specification can not be satisfied"

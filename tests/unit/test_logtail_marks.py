@@ -27,6 +27,7 @@ CASES = [
     ("2026-11-27 23:01:02,345 - distributed.worker - INFO - Stopping worker at "
      "tcp://10.213.7.2:40313. Reason: worker-handle-scheduler-connection-broken", Level.WARNING,
      {"scheduler-gone"}),
+    ("Error: No such option '--nprocs'.", Level.ERROR, {"nprocs-option", "exception"}),
     ("Error: Got unexpected extra arguments: (2 tcp://127.0.0.1:9). If you intended these as "
      "values for a --preload module, list --preload before them.", Level.ERROR,
      {"nprocs-option", "exception"}),
