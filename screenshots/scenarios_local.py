@@ -9,7 +9,8 @@ import socket
 import subprocess
 import sys
 
-from shots import GRID, Shot, has_finding, log_has, quit_app, settle, show_finding, wait
+from shots import (GRID, Shot, has_finding, log_has, quit_app, settle, show_finding, wait,
+                   worker_error_finding)
 
 
 async def main_local(shot: Shot) -> None:
@@ -47,36 +48,16 @@ def bare_python(shot: Shot) -> str:
 async def no_module_distributed(shot: Shot) -> None:
     """Failure mode 5: `python` names an environment without dask; the worker's own error in the
     logs and the finding that proposes hpctui's own interpreter."""
-    python = bare_python(shot)
-    app = shot.app("local", shot.config("local", "dask-worker", f"    python: {python}\n"))
-    async with app.run_test(size=GRID) as pilot:
-        await wait(pilot, lambda: app.session is not None, 30, "the session")
-        await pilot.press("plus")
-        await wait(pilot, lambda: log_has(app, "No module named"), 60, "the worker's error")
-        await wait(pilot, lambda: has_finding(app, "wrong-python"), 30, "the wrong-python finding")
-        await show_finding(pilot, app, "wrong-python")
-        await settle(pilot)
-        shot.save(app, "no-module-distributed")
-        await quit_app(pilot, app)
-    app.shutdown(60)
+    await worker_error_finding(shot, f"    python: {bare_python(shot)}\n", "No module named",
+                               "wrong-python", "no-module-distributed")
 
 
 async def nprocs_unknown(shot: Shot) -> None:
     """Failure mode 7: `--nprocs 2` in `worker-extra-args`, an option this distributed no longer
     has; its command line refuses it ("No such option '--nprocs'") and the finding removes it
     from the profile."""
-    app = shot.app("local", shot.config("local", "dask-worker",
-                                        "    worker-extra-args: ['--nprocs', '2']\n"))
-    async with app.run_test(size=GRID) as pilot:
-        await wait(pilot, lambda: app.session is not None, 30, "the session")
-        await pilot.press("plus")
-        await wait(pilot, lambda: log_has(app, "No such option"), 60, "the worker's error")
-        await wait(pilot, lambda: has_finding(app, "nprocs-nworkers"), 30, "the mode-7 finding")
-        await show_finding(pilot, app, "nprocs-nworkers")
-        await settle(pilot)
-        shot.save(app, "nprocs-unknown")
-        await quit_app(pilot, app)
-    app.shutdown(60)
+    await worker_error_finding(shot, "    worker-extra-args: ['--nprocs', '2']\n", "No such option",
+                               "nprocs-nworkers", "nprocs-unknown")
 
 
 async def no_cores_memory(shot: Shot) -> None:

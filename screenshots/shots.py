@@ -135,3 +135,21 @@ async def quit_app(pilot, app: HpcTuiApp) -> None:
     """Quit as `q` + `y` would: the session cancels its jobs (`app.shutdown` waits for it)."""
     app._quit()
     await pilot.pause(0.2)
+
+
+async def worker_error_finding(shot: "Shot", extra: str, log_text: str, rule_id: str,
+                               name: str, kind: str = "local") -> None:
+    """One worker asked for (`+`) under a profile with `extra`; wait for `log_text` in its logs
+    and the finding `rule_id`, show the finding, save the picture `name`, quit."""
+    app = shot.app(kind, shot.config(kind, "dask-worker", extra))
+    async with app.run_test(size=GRID) as pilot:
+        await wait(pilot, lambda: app.session is not None, 30, "the session")
+        await pilot.press("plus")
+        await wait(pilot, lambda: log_has(app, log_text), 60, "the worker's error")
+        await wait(pilot, lambda: has_finding(app, rule_id), 30, f"the {rule_id} finding")
+        await show_finding(pilot, app, rule_id)
+        await settle(pilot)
+        shot.save(app, name)
+        await quit_app(pilot, app)
+    app.shutdown(60)
+
