@@ -239,6 +239,15 @@ class SessionMixin:
             self.session.close()
         self.exit()
 
+    def on_unmount(self) -> None:
+        # Every way out of the app (q, an exception, a test's run_test ending, the browser
+        # tab closing under `hpctui serve`) ends here: the session closes and cancels its
+        # jobs on its own thread. A session left running keeps its scheduler's event loop,
+        # queue poller and log follower busy in this process for as long as it lives.
+        self._stop_self_sampler()
+        if self.session is not None:
+            self.session.close()
+
     def shutdown(self, timeout: float = 60.0) -> bool:
         """Close the session (cancelling its jobs) and wait; call after the app has exited."""
         if self.session is None:

@@ -105,3 +105,16 @@ async def test_a_notice_gives_the_status_line_back_to_the_ssh_command(tmp_path, 
         assert "something happened" not in text and "laptop: ssh " in text
         await pilot.press("q")
         await pilot.pause()
+
+
+async def test_leaving_the_app_any_way_closes_its_session(tmp_path):
+    # Not through q: the app ends (an exception, a closed browser tab, a test) and its
+    # session must not go on running a scheduler, a poller and a log follower.
+    app = HpcTuiApp(_context(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(400):
+            if app.session is not None:
+                break
+            await pilot.pause(0.05)
+        assert app.session is not None
+    assert app.session.wait_closed(30)
