@@ -37,7 +37,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.containers import Vertical  # noqa: E402
 
-from hpctui.core.tracker import JobTracker  # noqa: E402
+from hpctui.core.batch.tracker import JobTracker  # noqa: E402
 from hpctui.schedulers.base import JobRow, JobState  # noqa: E402
 from hpctui.ui.panes.queue import QueuePane  # noqa: E402
 from hpctui.ui.panes.workers import WorkersPane  # noqa: E402

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.widgets import Static  # noqa: E402
 
-from hpctui.core.workspace import Workspace  # noqa: E402
+from hpctui.core.session.workspace import Workspace  # noqa: E402
 from hpctui.ui.panes.jobscript import JobScriptPane  # noqa: E402
 from hpctui.ui.panes.settings import SettingsPane  # noqa: E402
 

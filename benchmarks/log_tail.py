@@ -30,9 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hpctui.core.logbuffer import LogBuffer  # noqa: E402
-from hpctui.core.logfollow import LogFollower, LogLines  # noqa: E402
-from hpctui.core.logtail import read_tail  # noqa: E402
+from hpctui.core.logs.buffer import LogBuffer  # noqa: E402
+from hpctui.core.logs.follow import LogFollower, LogLines  # noqa: E402
+from hpctui.core.logs.tail import read_tail  # noqa: E402
 
 LINE = ("2026-11-27 19:01:02,345 - distributed.worker - INFO - "
         "Run out-of-band function 'stop' on worker-{w} line {n:09d}\n")

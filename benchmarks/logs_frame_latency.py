@@ -7,7 +7,7 @@ become `LogLinesAppended` events on an `EventBus`, the app's `SessionBridge` put
 `LogBuffer`, and a 100 ms redraw timer draws the shown job's new lines in the real
 `LogsPane` (as `HpcTuiApp._redraw_session` does), in a headless Textual app that renders
 every frame, with the startup objects frozen out of the garbage collector's way as the app
-does once its cluster has started (`hpctui/core/gcfreeze.py`).
+does once its cluster has started (`hpctui/core/session/gcfreeze.py`).
 
 What it measures is the message pump's lag: a 20 ms timer notes how late each tick runs.
 A late tick means a late frame and a late key press. It is measured twice in the same run:
@@ -36,11 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from log_tail import LINE  # noqa: E402  (the same lines as the throughput figure)
 from textual.app import App, ComposeResult  # noqa: E402
 
-from hpctui.core.eventbus import EventBus  # noqa: E402
-from hpctui.core.events import LogLinesAppended  # noqa: E402
-from hpctui.core.gcfreeze import freeze_startup_objects  # noqa: E402
-from hpctui.core.logbuffer import LogBuffer  # noqa: E402
-from hpctui.core.logfollow import LogFollower  # noqa: E402
+from hpctui.core.session.eventbus import EventBus  # noqa: E402
+from hpctui.core.session.events import LogLinesAppended  # noqa: E402
+from hpctui.core.session.gcfreeze import freeze_startup_objects  # noqa: E402
+from hpctui.core.logs.buffer import LogBuffer  # noqa: E402
+from hpctui.core.logs.follow import LogFollower  # noqa: E402
 from hpctui.ui.bridge import REDRAW_S, SessionBridge  # noqa: E402
 from hpctui.ui.panes.logs import LogsPane  # noqa: E402
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hpctui.core.probe_run import run_probe  # noqa: E402
+from hpctui.core.network.probe_run import run_probe  # noqa: E402
 
 
 def testbed_facts() -> dict[str, str]:

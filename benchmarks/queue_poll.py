@@ -18,7 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from hpctui.core.poller import PollPolicy  # noqa: E402
+from hpctui.core.batch.poller import PollPolicy  # noqa: E402
 from hpctui.schedulers.base import JobRow, JobState  # noqa: E402
 
 DURATION = 600.0

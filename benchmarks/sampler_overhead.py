@@ -18,7 +18,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-SAMPLER = Path(__file__).resolve().parents[1] / "hpctui" / "probe" / "sampler.py"
+SAMPLER = Path(__file__).resolve().parents[1] / "hpctui" / "on_node" / "sampler.py"
 
 # A deep-ish recursive pure-Python workload (so each sample walks ~30 frames), sized by a
 # fixed amount of work, not by time, so the two runs do the same work. The module reports

@@ -49,7 +49,7 @@ HPCTUI = textwrap.dedent(
     import sys, time
     SIZE = tuple(map(int, sys.argv[2].split("x")))
     T0 = float(sys.argv[1])
-    from hpctui.launch import build_context
+    from hpctui.cli.launch import build_context
     from hpctui.ui.app import HpcTuiApp
 
     class Timed(HpcTuiApp):

@@ -32,8 +32,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from hpctui.core.events import ClusterStarted, WorkerJoined  # noqa: E402
-from hpctui.core.session import ClusterSession  # noqa: E402
+from hpctui.core.session.events import ClusterStarted, WorkerJoined  # noqa: E402
+from hpctui.core.session.cluster import ClusterSession  # noqa: E402
 
 
 async def _run_workers(address: str, n: int, hold: float) -> None:

@@ -1,5 +1,5 @@
 """Lets `python -m hpctui` work like the `hpctui` command."""
 
-from hpctui.cli import main
+from hpctui.cli.main import main
 
 raise SystemExit(main())

@@ -15,7 +15,7 @@ import os
 import shlex
 from pathlib import Path
 
-from hpctui.core.submit_errors import parse_submit_exception
+from hpctui.core.jobscript.submit_errors import parse_submit_exception
 from hpctui.ui.screens.rejection import RejectionScreen
 
 from shots import GRID, ROOT, Shot, has_finding, quit_app, settle, show_finding, wait

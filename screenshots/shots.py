@@ -22,8 +22,8 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from hpctui.core.context import LaunchContext  # noqa: E402
-from hpctui.core.workspace import Workspace  # noqa: E402
+from hpctui.core.session.context import LaunchContext  # noqa: E402
+from hpctui.core.session.workspace import Workspace  # noqa: E402
 from hpctui.ui.app import HpcTuiApp  # noqa: E402
 
 GRID = (160, 48)  # large enough for the grid layout: several panes in one picture

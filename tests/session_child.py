@@ -12,8 +12,8 @@ import sys
 import threading
 import time
 
-from hpctui.core.events import JobSubmitted, SubmitFailed
-from hpctui.core.session import ClusterSession
+from hpctui.core.session.events import JobSubmitted, SubmitFailed
+from hpctui.core.session.cluster import ClusterSession
 
 
 def main() -> None:

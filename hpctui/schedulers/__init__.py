@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from hpctui.core.kinds import get_kind
+from hpctui.core.batch.kinds import get_kind
 
 
 def get(kind: str) -> ModuleType:

@@ -1,4 +1,4 @@
-"""hpctui's local backend (hpctui/core/localjob.py): each job is a bash process, its id the pid.
+"""hpctui's local backend (hpctui/core/batch/localjob.py): each job is a bash process, its id the pid.
 
 Status comes from `ps`; a pid that is no longer there has finished (the generic
 "gone from queue" rule in `base.merge_rows`). A zombie has exited and only waits to be reaped.
@@ -65,7 +65,7 @@ def log_paths(job_id: str, job_name: str, log_directory: str | None, submit_dir:
     (in its default log folder when the profile sets none)."""
     if not log_directory:
         # Imported here: localjob pulls in dask-jobqueue, which the parsers don't need.
-        from hpctui.core.localjob import default_log_directory
+        from hpctui.core.batch.localjob import default_log_directory
 
         log_directory = default_log_directory()
     base = Path(log_directory) / f"{job_name or 'worker'}-{job_id}"

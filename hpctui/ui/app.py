@@ -18,9 +18,9 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from hpctui.core.context import LaunchContext
-from hpctui.core.kinds import KINDS
-from hpctui.core.logbuffer import LogBuffer
+from hpctui.core.session.context import LaunchContext
+from hpctui.core.batch.kinds import KINDS
+from hpctui.core.logs.buffer import LogBuffer
 from hpctui.ui.layout import GRID_MIN_SIZE, FocusPaneRequested, PaneArea, tab_bar
 from hpctui.ui.app_diagnosis import DiagnosisMixin
 from hpctui.ui.app_editing import EditingMixin
@@ -86,13 +86,13 @@ class HpcTuiApp(EditingMixin, SessionMixin, DiagnosisMixin, App):
         self._panes: list[Pane] = self._make_panes()
 
     def _default_loader(self):
-        from hpctui.core.workspace import Workspace
+        from hpctui.core.session.workspace import Workspace
 
         return Workspace.from_config(self.context.kind, self.context.config_path)
 
     @staticmethod
     def _default_session(kind: str, cluster_kwargs: dict):
-        from hpctui.core.session import ClusterSession
+        from hpctui.core.session.cluster import ClusterSession
 
         return ClusterSession(kind, cluster_kwargs)
 

@@ -77,8 +77,8 @@ class DiagnosisMixin:
         if getattr(self, "_self_sampler", None) is not None:
             self.show_pane("stacks")
             return
-        from hpctui.core.cleanup import state_dir
-        from hpctui.probe.sampler import start_sampler
+        from hpctui.core.batch.cleanup import state_dir
+        from hpctui.on_node.sampler import start_sampler
 
         out = state_dir() / "self-stacks"
         self._self_sampler = start_sampler(str(out), rate=10.0,
@@ -99,7 +99,7 @@ class DiagnosisMixin:
     def _start_live_stacks(self) -> None:
         if getattr(self, "_live_timer", None) is not None:
             return
-        from hpctui.core.live_window import LiveWindow
+        from hpctui.core.stacks.live_window import LiveWindow
 
         self._live_window = LiveWindow()
         self._live_busy = False
@@ -110,7 +110,7 @@ class DiagnosisMixin:
         if self.session is None or self._live_busy or not self._pane_ready(stacks):
             return
         if not stacks.live_on:
-            from hpctui.core.live_window import LiveWindow
+            from hpctui.core.stacks.live_window import LiveWindow
 
             self._live_window = LiveWindow()  # switched on again: silences counted afresh
             return
@@ -149,8 +149,8 @@ class DiagnosisMixin:
     def _watch_stacks(self) -> None:
         """Read the sampler's files when the applied profile runs the workers under it; live
         samples of the connected workers in any case."""
-        from hpctui.core.sampler_toggle import sampler_on
-        from hpctui.core.sampler_wiring import placement_for
+        from hpctui.core.stacks.sampler_toggle import sampler_on
+        from hpctui.core.stacks.sampler_wiring import placement_for
 
         self._start_live_stacks()
         stacks = self.pane("stacks")

@@ -136,7 +136,7 @@ class EditingMixin:
 
     @work(thread=True, exclusive=True, group="leftovers", exit_on_error=False)
     def _find_leftovers(self) -> None:
-        from hpctui.core.cleanup import find_leftovers
+        from hpctui.core.batch.cleanup import find_leftovers
 
         leftovers = find_leftovers()
         if leftovers:
@@ -153,7 +153,7 @@ class EditingMixin:
 
     @work(thread=True, exclusive=True, group="leftovers", exit_on_error=False)
     def _cancel_leftovers(self, leftovers) -> None:
-        from hpctui.core.cleanup import cancel_leftovers
+        from hpctui.core.batch.cleanup import cancel_leftovers
 
         results = cancel_leftovers(leftovers)
         text = "; ".join(("cancelled " if r.ok else "could not cancel ") + ", ".join(r.job_ids)

@@ -92,7 +92,7 @@ class SessionMixin:
             self._select_job(message.job_id)
 
     def on_session_event_arrived(self, message: SessionEventArrived) -> None:
-        from hpctui.core import events as ev
+        from hpctui.core.session import events as ev
 
         event = message.event
         if isinstance(event, ev.ClusterStarted):
@@ -104,7 +104,7 @@ class SessionMixin:
             self._explain_scheduler_address(event)
             # Everything imported by now lives as long as hpctui: out of the collector's way
             # (once, after this frame: the collection before the freeze takes a moment).
-            from hpctui.core.gcfreeze import freeze_startup_objects
+            from hpctui.core.session.gcfreeze import freeze_startup_objects
 
             self.call_after_refresh(freeze_startup_objects)
         elif isinstance(event, ev.ClusterStartFailed):
@@ -129,7 +129,7 @@ class SessionMixin:
         warning when it listens everywhere without TLS: shown in the network pane."""
         if not event.listen_address or self.workspace is None:
             return
-        from hpctui.core.scheduler_address import describe_scheduler_address
+        from hpctui.core.network.address import describe_scheduler_address
 
         settings = dict(self.workspace.applied.settings)
 
@@ -145,7 +145,7 @@ class SessionMixin:
     def _show_dashboard(self, link: str) -> None:
         if not link:
             return
-        from hpctui.core.tunnel import bound_dashboard_link, dashboard_access
+        from hpctui.core.network.tunnel import bound_dashboard_link, dashboard_access
 
         options = (self.workspace.applied.get("scheduler-options") or {}) if self.workspace else {}
         link = bound_dashboard_link(link, options.get("dashboard_address"))
@@ -169,7 +169,7 @@ class SessionMixin:
             self.notice(f"✗ submission refused: {event.error.summary()}")
             return
         self.rejections_shown.add(self._generation)
-        from hpctui.core.rejection import SubmitRejection
+        from hpctui.core.jobscript.rejection import SubmitRejection
         from hpctui.ui.screens.rejection import RejectionScreen
 
         err = event.error

@@ -13,7 +13,7 @@ import threading
 
 from textual.message import Message
 
-from hpctui.core.logbuffer import LogBuffer
+from hpctui.core.logs.buffer import LogBuffer
 
 REDRAW_S = 0.1  # well under the 250 ms from a worker's registration to it being on screen
 
@@ -32,7 +32,7 @@ class SessionBridge:
 
     def __init__(self, app, session, logs: LogBuffer) -> None:
         # Imported here, not at the top: the session starts after the first frame.
-        from hpctui.core import events as ev
+        from hpctui.core.session import events as ev
 
         self._ev = ev
         # Events that become messages (everything else only marks the picture dirty).

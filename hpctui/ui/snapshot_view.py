@@ -6,12 +6,12 @@ very code the app runs, with no session behind it.
 
 from __future__ import annotations
 
-NOT_CONNECTED = "started, not connected"  # hpctui.core.tracker.JobPhase.NOT_CONNECTED's value
+NOT_CONNECTED = "started, not connected"  # hpctui.core.batch.tracker.JobPhase.NOT_CONNECTED's value
 
 
 def draw_snapshot(queue, workers, snap, now: float, time_limit: str = "") -> None:
     """Redraw `queue` (QueuePane) and `workers` (WorkersPane) from `snap`
-    (hpctui.core.tracker.Snapshot); `now` is time.monotonic(), `time_limit` the walltime."""
+    (hpctui.core.batch.tracker.Snapshot); `now` is time.monotonic(), `time_limit` the walltime."""
     queue.update_jobs(snap.jobs, now, time_limit)
     # JobPhase is a str Enum: comparing with its value skips `.value`, costly at 10,000 jobs.
     stuck = [j.job_id for j in snap.jobs if j.phase == NOT_CONNECTED]

@@ -17,9 +17,9 @@ from pathlib import Path
 import dask
 import pytest
 
-from hpctui.core.logbuffer import LogBuffer
-from hpctui.core.logfollow import FileNotice, LogFollower
-from hpctui.core.logmarks import classify_line
+from hpctui.core.logs.buffer import LogBuffer
+from hpctui.core.logs.follow import FileNotice, LogFollower
+from hpctui.core.logs.marks import classify_line
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(170)]
 

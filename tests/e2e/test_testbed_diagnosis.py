@@ -19,10 +19,10 @@ import dask
 import pytest
 
 from hpctui.core.diagnosis import SET, PatchOp, Signals, WorkerLog, apply_fix, diagnose
-from hpctui.core.jobscript import render_job_script
-from hpctui.core.netfacts import login_interfaces
-from hpctui.core.profile import Profile
-from hpctui.core.rejection import SubmitRejection
+from hpctui.core.jobscript.render import render_job_script
+from hpctui.core.network.facts import login_interfaces
+from hpctui.core.config.profile import Profile
+from hpctui.core.jobscript.rejection import SubmitRejection
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(240)]
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from hpctui.core.doctor import DoctorOptions, run_doctor
-from hpctui.core.doctor_report import render_report_text
+from hpctui.core.doctor.run import DoctorOptions, run_doctor
+from hpctui.core.doctor.report import render_report_text
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(400)]
 
@@ -130,7 +130,7 @@ def test_doctor_fix_probes_samples_finds_the_lock_and_writes_only_the_fix(testbe
 
 
 def test_doctor_without_fix_exits_1_naming_the_lock(testbed, tmp_path):
-    from hpctui.core.doctor_report import report_to_json
+    from hpctui.core.doctor.report import report_to_json
 
     name = f"doc-lock-{uuid.uuid4().hex[:8]}"
     path = _config(testbed, tmp_path, name)

@@ -11,9 +11,9 @@ import uuid
 import pytest
 from session_events import EventLog
 
-from hpctui.core.events import ClusterStarted, WorkerJoined
-from hpctui.core.session import ClusterSession
-from hpctui.core.stacks import is_idle
+from hpctui.core.session.events import ClusterStarted, WorkerJoined
+from hpctui.core.session.cluster import ClusterSession
+from hpctui.core.stacks.samples import is_idle
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(300)]
 
@@ -40,12 +40,12 @@ def test_live_round_from_a_compute_node_worker_without_hpctui(testbed, tmp_path)
         assert joined.address.startswith(f"tcp://{testbed.compute_ib0}:")
         from distributed import Client
 
-        import hpctui.core.stacks
+        import hpctui.core.stacks.samples
 
         with Client(started.scheduler_address, timeout=30) as client:
             # By reference, the worker would have to import hpctui: it cannot.
             with pytest.raises(Exception, match="No module named .hpctui. .compute node"):
-                client.run(hpctui.core.stacks.fold, (), workers=[joined.address])
+                client.run(hpctui.core.stacks.samples.fold, (), workers=[joined.address])
         live = s.sample_live(seconds=1.0, rate=20.0).result(60)
         (w,) = live.workers
         assert (w.address, w.job_id) == (joined.address, joined.job_id)

@@ -19,11 +19,11 @@ import uuid
 import dask
 import pytest
 
-from hpctui.core.kinds import KINDS
-from hpctui.core.netfacts import login_interfaces
-from hpctui.core.probe_run import run_probe
-from hpctui.core.probe_verdict import LOCKED_DOWN, REACHABLE
-from hpctui.core.scheduler_address import describe_running_scheduler
+from hpctui.core.batch.kinds import KINDS
+from hpctui.core.network.facts import login_interfaces
+from hpctui.core.network.probe_run import run_probe
+from hpctui.core.network.probe_verdict import LOCKED_DOWN, REACHABLE
+from hpctui.core.network.address import describe_running_scheduler
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(240)]
 

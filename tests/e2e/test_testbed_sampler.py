@@ -15,10 +15,10 @@ from pathlib import Path
 import dask
 import pytest
 
-from hpctui.core.hangsites import FILE_LOCKING_OFF, apply_fix, diagnose
-from hpctui.core.profile import Profile
-from hpctui.core.sampler_wiring import install_sampler, placement_for, wire_sampler
-from hpctui.core.stacks import SampleFileReader, sample_files, summarize
+from hpctui.core.stacks.hangsites import FILE_LOCKING_OFF, apply_fix, diagnose
+from hpctui.core.config.profile import Profile
+from hpctui.core.stacks.sampler_wiring import install_sampler, placement_for, wire_sampler
+from hpctui.core.stacks.samples import SampleFileReader, sample_files, summarize
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(240)]
 

@@ -14,8 +14,8 @@ import uuid
 
 import pytest
 
-from hpctui.core.config_load import load_profile
-from hpctui.core.jobscript import compare_scripts, render_job_script
+from hpctui.core.config.load import load_profile
+from hpctui.core.jobscript.render import compare_scripts, render_job_script
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(150)]
 

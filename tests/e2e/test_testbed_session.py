@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from session_events import EventLog
 
-from hpctui.core import cleanup
-from hpctui.core.events import (ClusterStarted, JobsCancelled, JobStateChanged, JobSubmitted,
+from hpctui.core.batch import cleanup
+from hpctui.core.session.events import (ClusterStarted, JobsCancelled, JobStateChanged, JobSubmitted,
                                 LogLinesAppended, SessionClosed, SubmitFailed, WorkerJoined,
                                 WorkerLeft)
-from hpctui.core.session import ClusterSession
+from hpctui.core.session.cluster import ClusterSession
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(300)]
 

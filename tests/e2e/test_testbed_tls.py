@@ -12,8 +12,8 @@ import uuid
 import dask
 import pytest
 
-from hpctui.core.profile import Profile
-from hpctui.core.security import tls_cluster_kwargs
+from hpctui.core.config.profile import Profile
+from hpctui.core.network.security import tls_cluster_kwargs
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(240)]
 
@@ -96,8 +96,8 @@ def test_security_true_in_the_profile_runs_the_session_over_tls(testbed, tmp_pat
     # What the UI and doctor do: `security: true` in the config, the session starts the cluster.
     import os
 
-    from hpctui.core import events as ev
-    from hpctui.core.session import ClusterSession
+    from hpctui.core.session import events as ev
+    from hpctui.core.session.cluster import ClusterSession
 
     name = f"tls-{uuid.uuid4().hex[:8]}"
     logs = tmp_path / "logs"

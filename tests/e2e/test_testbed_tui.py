@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from hpctui.core.context import LaunchContext
-from hpctui.core.workspace import Workspace
+from hpctui.core.session.context import LaunchContext
+from hpctui.core.session.workspace import Workspace
 from hpctui.ui.app import HpcTuiApp
 from hpctui.ui.screens.apply import ApplyScreen
 from hpctui.ui.screens.quit import QuitScreen

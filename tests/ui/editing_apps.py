@@ -10,7 +10,7 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 
-from hpctui.core.workspace import Workspace
+from hpctui.core.session.workspace import Workspace
 from hpctui.ui.messages import ProfileEdited
 
 SLURM_CONFIG = """\

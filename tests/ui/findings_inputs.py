@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hpctui.core import hangsites, stacks
+from hpctui.core.stacks import hangsites, samples as stacks
 from hpctui.core.diagnosis import Signals, StackReport, WorkerLog, diagnose
-from hpctui.core.netfacts import Address, InterfaceFacts
-from hpctui.core.profile import Profile
-from hpctui.core.rejection import SubmitRejection
+from hpctui.core.network.facts import Address, InterfaceFacts
+from hpctui.core.config.profile import Profile
+from hpctui.core.jobscript.rejection import SubmitRejection
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 STACKS = FIXTURES / "stacks"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hpctui.core.context import LaunchContext
-from hpctui.core.workspace import Workspace
+from hpctui.core.session.context import LaunchContext
+from hpctui.core.session.workspace import Workspace
 from hpctui.ui.app import ConfigWritten, HpcTuiApp, WorkspaceLoaded
 from hpctui.ui.screens.apply import ApplyScreen
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import cloudpickle
 from textual.widgets import DataTable, Static
 
-from hpctui.core.context import LaunchContext
-from hpctui.core.workspace import Workspace
+from hpctui.core.session.context import LaunchContext
+from hpctui.core.session.workspace import Workspace
 from hpctui.ui.app import HpcTuiApp
 
 # block_the_loop runs on the worker, which cannot import this test module: by value.

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hpctui.core.context import LaunchContext
-from hpctui.core.workspace import Workspace
+from hpctui.core.session.context import LaunchContext
+from hpctui.core.session.workspace import Workspace
 from hpctui.ui.app import HpcTuiApp
 from hpctui.ui.screens.quit import QuitScreen
 
@@ -83,7 +83,7 @@ async def test_leftovers_of_a_killed_hpctui_are_offered_and_cancelled(tmp_path):
 
     import sys
 
-    from hpctui.core.cleanup import find_leftovers
+    from hpctui.core.batch.cleanup import find_leftovers
     from hpctui.ui.screens.leftovers import LeftoversScreen
 
     # A real "job" (a local process in its own session), recorded by an hpctui process that
@@ -91,7 +91,7 @@ async def test_leftovers_of_a_killed_hpctui_are_offered_and_cancelled(tmp_path):
     job = subprocess.Popen(["sleep", "300"], start_new_session=True)
     killed = subprocess.run([sys.executable, "-c", (
         "import os, signal\n"
-        "from hpctui.core.cleanup import JobRecord\n"
+        "from hpctui.core.batch.cleanup import JobRecord\n"
         f"JobRecord('local').add('{job.pid}')\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n")], timeout=60)
     assert killed.returncode == -9

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from hpctui.core.context import LaunchContext
+from hpctui.core.session.context import LaunchContext
 from hpctui.ui.app import HpcTuiApp
 from hpctui.ui.layout import PaneArea
 from hpctui.ui.panes.statusbar import StatusBar

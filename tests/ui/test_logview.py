@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from hpctui.core.logbuffer import LogBuffer
+from hpctui.core.logs.buffer import LogBuffer
 from hpctui.ui.logview import LogView
 from hpctui.ui.panes.logs import DRAW_BUDGET, LogsPane
 

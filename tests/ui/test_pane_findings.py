@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Static
 
 from editing_apps import make_workspace
 from findings_inputs import real_findings, recording_app
-from hpctui.core.jobscript import render_job_script
+from hpctui.core.jobscript.render import render_job_script
 from hpctui.ui.panes.findings import EvidenceScreen, FindingsPane
 
 

@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Static
 
 from editing_apps import make_workspace
 from findings_inputs import STACKS, all_summaries, summary
-from hpctui.core.jobscript import render_job_script
-from hpctui.core.stacks import window_samples
+from hpctui.core.jobscript.render import render_job_script
+from hpctui.core.stacks.samples import window_samples
 from hpctui.ui.panes.stacks import StacksPane, bar, hot_tree, stack_lines
 
 LOCK = "vm 29394 (worker process)"
@@ -158,7 +158,7 @@ async def test_s_switches_the_sampler_in_the_job_script(tmp_path):
         assert app.edits and app.applies == 0  # on for the NEXT apply
         await app.workers.wait_for_complete()
         assert (logs / "hpctui-sampler.py").read_bytes() == \
-            (__import__("hpctui.core.sampler_wiring").core.sampler_wiring.SAMPLER_SOURCE).read_bytes()
+            (__import__("hpctui.core.stacks.sampler_wiring").core.sampler_wiring.SAMPLER_SOURCE).read_bytes()
         await pilot.press("s")
         await pilot.pause()
         assert ws.pending.get("python") == "/usr/bin/python3"
@@ -226,7 +226,7 @@ async def test_live_sampler_on_a_held_file_lock(tmp_path):
     import sys
     import time
 
-    from hpctui.core.sampler_wiring import SAMPLER_SOURCE
+    from hpctui.core.stacks.sampler_wiring import SAMPLER_SOURCE
 
     out = tmp_path / "stacks"
     lock_path = tmp_path / "global.lock"

@@ -7,9 +7,9 @@ from textual.widgets import DataTable, Static
 
 from editing_apps import make_workspace
 from findings_inputs import all_summaries, recording_app
-from hpctui.core.live_stacks import LiveSamples, WorkerLive
-from hpctui.core.live_window import LiveWindow
-from hpctui.core.stacks import Frame, Sample
+from hpctui.core.stacks.live import LiveSamples, WorkerLive
+from hpctui.core.stacks.live_window import LiveWindow
+from hpctui.core.stacks.samples import Frame, Sample
 from hpctui.ui.panes.stacks import StacksPane
 
 LOOP = (Frame("/usr/lib/python3.11/asyncio/base_events.py", "run_forever", 608),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 
-from hpctui.core.tracker import JobTracker
+from hpctui.core.batch.tracker import JobTracker
 from hpctui.schedulers.base import JobRow, JobState
 from hpctui.ui.panes.queue import QueuePane
 from hpctui.ui.panes.workers import WorkersPane, not_connected_text

@@ -6,7 +6,7 @@ from textual.app import App
 from textual.widgets import OptionList, Static
 
 from editing_apps import make_workspace
-from hpctui.core.rejection import SubmitRejection
+from hpctui.core.jobscript.rejection import SubmitRejection
 from hpctui.ui.screens.apply import ApplyScreen
 from hpctui.ui.screens.rejection import RejectionScreen
 
@@ -127,7 +127,7 @@ async def test_rejection_enter_edits_escape_closes(tmp_path):
 
 
 async def test_apply_warns_when_an_environment_variable_wins(tmp_path):
-    from hpctui.core.workspace import Workspace
+    from hpctui.core.session.workspace import Workspace
 
     path = tmp_path / "site.yaml"
     path.write_text("jobqueue:\n  slurm:\n    cores: 2\n    memory: 2GB\n")

@@ -12,8 +12,8 @@ import pytest
 from textual.app import App
 
 from editing_apps import PaneApp
-from hpctui.core.rejection import SubmitRejection
-from hpctui.core.workspace import Workspace
+from hpctui.core.jobscript.rejection import SubmitRejection
+from hpctui.core.session.workspace import Workspace
 from hpctui.ui.panes.jobscript import JobScriptPane
 from hpctui.ui.panes.settings import SettingsPane
 from hpctui.ui.screens.rejection import RejectionScreen

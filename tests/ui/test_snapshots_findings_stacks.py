@@ -14,7 +14,7 @@ from textual.widgets import DataTable
 
 from editing_apps import PaneApp
 from findings_inputs import all_summaries, real_findings
-from hpctui.core.workspace import Workspace
+from hpctui.core.session.workspace import Workspace
 from hpctui.ui.panes.findings import FindingsPane
 from hpctui.ui.panes.stacks import StacksPane
 
@@ -86,8 +86,8 @@ def test_stacks_pane_sampler_on_slow_imports(snap_compare, workspace, size):
         pane.query_one(DataTable).focus()
         pane.select("vm 30916 (main process)")
         # Switch the sampler on without copying it to /shared/logs: the profile edit only.
-        from hpctui.core.findings_fix import workspace_edit
-        from hpctui.core.sampler_toggle import toggle_sampler
+        from hpctui.core.diagnosis.fix import workspace_edit
+        from hpctui.core.stacks.sampler_toggle import toggle_sampler
         workspace_edit(pilot.app.workspace, toggle_sampler)
         pane.refresh_view()
         await pilot.pause()

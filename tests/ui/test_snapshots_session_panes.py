@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from textual.app import App, ComposeResult
 
-from hpctui.core.logbuffer import LogBuffer
-from hpctui.core.netfacts import AF_INET, FakeInterfaceTable, LinkStats
-from hpctui.core.tracker import JobInfo, JobPhase, WorkerInfo
+from hpctui.core.logs.buffer import LogBuffer
+from hpctui.core.network.facts import AF_INET, FakeInterfaceTable, LinkStats
+from hpctui.core.batch.tracker import JobInfo, JobPhase, WorkerInfo
 from hpctui.ui.panes.logs import LogsPane
 from hpctui.ui.panes.network import NetworkPane
 from hpctui.ui.panes.queue import QueuePane

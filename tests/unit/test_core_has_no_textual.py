@@ -25,4 +25,4 @@ def test_core_and_schedulers_import_without_textual():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, f"textual imported by the core: {out.stdout} {out.stderr}"
     # The walk must have found modules, or this test proves nothing.
-    assert "hpctui.core.kinds" in names
+    assert "hpctui.core.batch.kinds" in names

@@ -12,9 +12,9 @@ from __future__ import annotations
 import threading
 from collections import deque
 
-from hpctui.core import events as ev
+from hpctui.core.session import events as ev
 from hpctui.core.diagnosis.signals import Signals, WorkerEvent, WorkerLog
-from hpctui.core.rejection import SubmitRejection
+from hpctui.core.jobscript.rejection import SubmitRejection
 from hpctui.schedulers.base import JobRow, JobState
 
 LOG_LINES_PER_JOB = 400  # the rules look for signs near the end of a log

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hpctui.core.profile import Profile
+from hpctui.core.config.profile import Profile
 
 # The operations a profile patch may hold.
 SET = "set"  # key = value (a `jobqueue.<kind>` key or `distributed.<dotted key>`)

@@ -10,10 +10,10 @@ used, spelled so it cannot catch a longer option: `-n ` (not `-nnodes`), `--mem=
 from __future__ import annotations
 
 from hpctui.core.diagnosis.finding import SKIP_HEADER, PatchOp
-from hpctui.core.header_ops import suggest_skip
-from hpctui.core.jobscript import ScriptError, generated_header_lines
-from hpctui.core.profile import Profile
-from hpctui.core.rejection import options_of
+from hpctui.core.jobscript.header_ops import suggest_skip
+from hpctui.core.jobscript.render import ScriptError, generated_header_lines
+from hpctui.core.config.profile import Profile
+from hpctui.core.jobscript.rejection import options_of
 
 
 def header_lines(profile: Profile | None) -> list[str]:

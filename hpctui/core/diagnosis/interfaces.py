@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from hpctui.core.diagnosis.finding import SET, PatchOp
 from hpctui.core.diagnosis.signals import Signals
-from hpctui.core.netfacts import InterfaceFacts
+from hpctui.core.network.facts import InterfaceFacts
 
 # A worker's own address in its log: "Start Nanny at: 'tcp://10.213.7.2:44365'",
 # "Closing Nanny at 'tcp://10.213.7.2:43011'", "Start worker at: tcp://...".

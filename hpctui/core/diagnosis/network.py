@@ -11,8 +11,8 @@ from hpctui.core.diagnosis.interfaces import choose_interface, scheduler_options
     sharing_subnet, worker_addresses
 from hpctui.core.diagnosis.search import error_lines, grep, grep_all, grep_workers, rx
 from hpctui.core.diagnosis.signals import Signals
-from hpctui.core.kinds import get_kind
-from hpctui.core.probe_verdict import LOCKED_DOWN
+from hpctui.core.batch.kinds import get_kind
+from hpctui.core.network.probe_verdict import LOCKED_DOWN
 
 _TIMED_OUT = rx(r"Timed out trying to connect to (?:'|\")?(tcp|tls)://\S+",
                 r"Timed out connecting (?:Nanny|Worker)\b.*to scheduler")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hpctui.core import hangsites
-from hpctui.core.netfacts import InterfaceFacts
-from hpctui.core.probe_verdict import ProbeResult
-from hpctui.core.profile import Profile
-from hpctui.core.rejection import SubmitRejection
+from hpctui.core.stacks import hangsites
+from hpctui.core.network.facts import InterfaceFacts
+from hpctui.core.network.probe_verdict import ProbeResult
+from hpctui.core.config.profile import Profile
+from hpctui.core.jobscript.rejection import SubmitRejection
 from hpctui.schedulers.base import JobRow
 
 
@@ -38,7 +38,7 @@ class WorkerEvent:
 
 @dataclass(frozen=True)
 class StackReport:
-    """What the stack sampler concluded about one worker process (hpctui/core/hangsites.py)."""
+    """What the stack sampler concluded about one worker process (hpctui/core/stacks/hangsites.py)."""
 
     source: str  # "job 17 (cn01)"
     finding: hangsites.Finding

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from hpctui.core import hangsites
+from hpctui.core.stacks import hangsites
 from hpctui.core.diagnosis.finding import SET, Evidence, Finding, Fix, PatchOp
 from hpctui.core.diagnosis.search import grep_workers, rx
 from hpctui.core.diagnosis.signals import Signals

@@ -13,7 +13,7 @@ from hpctui.core.diagnosis.finding import ADD_DIRECTIVE, SET, Evidence, Finding,
 from hpctui.core.diagnosis.headers import header_lines, skip_lines_ops, skip_ops
 from hpctui.core.diagnosis.search import error_lines, grep, rx, submit_lines
 from hpctui.core.diagnosis.signals import Signals
-from hpctui.core.rejection import lines_mentioned, rejection_lines
+from hpctui.core.jobscript.rejection import lines_mentioned, rejection_lines
 
 _LSF_EASY_MODE = rx(r"-n\)? is no longer supported", r"Resource strings?\s*\(-R\)\s*(?:are|is) not supported",
                     r"No nodes requested", r"must specify a node count\s*\(-nnodes\)",

@@ -19,8 +19,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from hpctui.core.diagnosis.finding import Finding
-from hpctui.core.findings_fix import apply_to_workspace, plan
-from hpctui.core.workspace import Workspace
+from hpctui.core.diagnosis.fix import apply_to_workspace, plan
+from hpctui.core.session.workspace import Workspace
 from hpctui.ui.messages import ApplyProfile, ProfileEdited
 from hpctui.ui.panes.base import Pane
 

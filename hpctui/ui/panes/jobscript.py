@@ -19,10 +19,10 @@ from textual.content import Content
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from hpctui.core.header_ops import OpResult
-from hpctui.core.rejection import lines_mentioned
-from hpctui.core.validate import Problem
-from hpctui.core.workspace import HeaderLine, Workspace
+from hpctui.core.jobscript.header_ops import OpResult
+from hpctui.core.jobscript.rejection import lines_mentioned
+from hpctui.core.config.validate import Problem
+from hpctui.core.session.workspace import HeaderLine, Workspace
 from hpctui.ui.messages import ProfileEdited
 from hpctui.ui.panes.base import Pane
 

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from hpctui.core.logbuffer import LogBuffer, line_matcher
+from hpctui.core.logs.buffer import LogBuffer, line_matcher
 from hpctui.ui.logview import LogView
 from hpctui.ui.panes.base import Pane
 
@@ -30,7 +30,7 @@ DRAW_BUDGET = 200  # lines styled per step (~15 ms); the rest after the next fra
 
 def styled_line(stream: str, text: str) -> Text:
     """One log line as styled text: level colour, a prefix for errors, a marker for signs."""
-    from hpctui.core.logmarks import Level, classify_line  # its regexes compile on first use
+    from hpctui.core.logs.marks import Level, classify_line  # its regexes compile on first use
 
     cls = classify_line(text)
     prefix = "▶ " if cls.matters else "  "

@@ -22,8 +22,8 @@ from hpctui.ui.messages import ApplyProfile, ProfileEdited
 from hpctui.ui.panes.base import Pane
 
 if TYPE_CHECKING:  # imported lazily: the first frame doesn't need them
-    from hpctui.core.netfacts import InterfaceFacts
-    from hpctui.core.probe_verdict import ProbeResult
+    from hpctui.core.network.facts import InterfaceFacts
+    from hpctui.core.network.probe_verdict import ProbeResult
 
 
 class NetworkPane(Pane):
@@ -64,7 +64,7 @@ class NetworkPane(Pane):
     def __init__(self, workspace=None, interface_table=None) -> None:
         super().__init__()
         self.workspace = workspace
-        # hpctui.core.netfacts.InterfaceTable; None reads this machine's (tests pass a fake one).
+        # hpctui.core.network.facts.InterfaceTable; None reads this machine's (tests pass a fake one).
         self.interface_table = interface_table
         self.facts: list["InterfaceFacts"] = []
         self.probe: "ProbeResult | None" = None
@@ -88,7 +88,7 @@ class NetworkPane(Pane):
 
     @work(thread=True, exclusive=True, group="netfacts", exit_on_error=False)
     def _read_interfaces(self) -> None:
-        from hpctui.core.netfacts import login_interfaces
+        from hpctui.core.network.facts import login_interfaces
 
         self.post_message(self.InterfacesRead(login_interfaces(self.interface_table)))
 
@@ -141,12 +141,12 @@ class NetworkPane(Pane):
 
     @work(thread=True, exclusive=True, group="probe", exit_on_error=False)
     def _run_probe(self, kind: str, job_kwargs: dict) -> None:
-        from hpctui.core.probe_run import run_probe
+        from hpctui.core.network.probe_run import run_probe
 
         self.post_message(self.ProbeFinished(run_probe(kind, job_kwargs)))
 
     def on_network_pane_probe_finished(self, message: ProbeFinished) -> None:
-        from hpctui.core.probe_verdict import LOCKED_DOWN
+        from hpctui.core.network.probe_verdict import LOCKED_DOWN
 
         self.probing = False
         self.probe = result = message.result

@@ -97,7 +97,7 @@ class QueuePane(Pane):
         return "" if index is None else " ".join(self._table.row_cells(index))
 
     def update_jobs(self, jobs, now: float, time_limit: str = "") -> None:
-        """Redraw from the session's jobs (hpctui.core.tracker.JobInfo); `now` is
+        """Redraw from the session's jobs (hpctui.core.batch.tracker.JobInfo); `now` is
         time.monotonic(), the session's clock; `time_limit` the profile's walltime.
         The cursor stays on its job."""
         self._now, self._time_limit = now, time_limit

@@ -16,10 +16,10 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import DataTable, Input, Static
 
-from hpctui.core.profile import DISTRIBUTED_KEYS, KEYS_BY_KIND
-from hpctui.core.setting_values import format_value, parse_value
-from hpctui.core.validate import Problem
-from hpctui.core.workspace import Workspace
+from hpctui.core.config.profile import DISTRIBUTED_KEYS, KEYS_BY_KIND
+from hpctui.core.config.values import format_value, parse_value
+from hpctui.core.config.validate import Problem
+from hpctui.core.session.workspace import Workspace
 from hpctui.ui.messages import ProfileEdited
 from hpctui.ui.panes.base import Pane
 

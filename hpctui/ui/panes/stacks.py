@@ -3,7 +3,7 @@ its time, whether it is stuck, and the finding with its one-key fix.
 
 Data comes in three ways: `update_samples(by_worker)` with `StacksSummary`s the app already
 has, or `watch_directory(path)`, which polls the sampler's output directory once a second in a
-worker thread (`hpctui.core.stacks_poll.StacksWatcher`; files are never read on the message
+worker thread (`hpctui.core.stacks.poll.StacksWatcher`; files are never read on the message
 pump), and `update_live(views)`: live samples of the connected workers, which the app asks the
 session for every few seconds while this pane is shown and live sampling is on (`l`), listed as
 "live <worker name>" next to the file-sampled processes. Left: the processes, each marked "✗"
@@ -32,13 +32,13 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from hpctui.core import hangsites, live_window, sampler_wiring
-from hpctui.core.findings_fix import apply_to_workspace, best_stack_fix, stack_fix, workspace_edit
-from hpctui.core.sampler_toggle import sampler_on, toggle_sampler
-from hpctui.core.stacks import Frame, Sample, StacksSummary, window_samples
+from hpctui.core.stacks import hangsites, live_window, sampler_wiring
+from hpctui.core.diagnosis.fix import apply_to_workspace, best_stack_fix, stack_fix, workspace_edit
+from hpctui.core.stacks.sampler_toggle import sampler_on, toggle_sampler
+from hpctui.core.stacks.samples import Frame, Sample, StacksSummary, window_samples
 from hpctui.core.diagnosis.signals import StackReport
-from hpctui.core.stacks_poll import StacksWatcher
-from hpctui.core.workspace import Workspace
+from hpctui.core.stacks.poll import StacksWatcher
+from hpctui.core.session.workspace import Workspace
 from hpctui.ui.messages import ApplyProfile, ProfileEdited
 from hpctui.ui.panes.base import Pane
 

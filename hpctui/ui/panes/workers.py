@@ -43,7 +43,7 @@ def not_connected_text(job_ids: list[str]) -> str:
 
 
 def worker_cells(w) -> tuple[str, ...]:
-    """A worker's row (hpctui.core.tracker.WorkerInfo)."""
+    """A worker's row (hpctui.core.batch.tracker.WorkerInfo)."""
     # Time to connect: from the job starting to run (else from its submission).
     took = w.start_to_join if w.start_to_join is not None else w.submit_to_join
     connect = f"{took:.1f}s" if took is not None else "-"
@@ -104,7 +104,7 @@ class WorkersPane(Pane):
             table.move_cursor(index)
 
     def update_workers(self, workers, expected: int, not_connected_jobs: list[str]) -> None:
-        """Redraw from the session's workers (hpctui.core.tracker.WorkerInfo)."""
+        """Redraw from the session's workers (hpctui.core.batch.tracker.WorkerInfo)."""
         workers = workers if isinstance(workers, (tuple, list)) else tuple(workers)
         self._count.set(f"{len(workers)}/{expected} connected")
         self.history = (self.history + [float(len(workers))])[-HISTORY:]

@@ -16,8 +16,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from hpctui.core.jobscript import DiffLine
-from hpctui.core.workspace import ApplyPreview, Workspace
+from hpctui.core.jobscript.render import DiffLine
+from hpctui.core.session.workspace import ApplyPreview, Workspace
 
 _STYLE = {"+": "$text-success", "-": "$text-error", " ": "$text-muted"}
 

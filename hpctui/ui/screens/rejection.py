@@ -2,7 +2,7 @@
 
 Shows the command, the exit code, stdout and stderr as the batch system wrote them, and the
 job script's header lines with the ones the error mentions marked "!" and highlighted
-(`hpctui.core.rejection.rejection_lines`). The cursor starts on the first of them; `e`
+(`hpctui.core.jobscript.rejection.rejection_lines`). The cursor starts on the first of them; `e`
 closes the view with that line's text, so the app can focus the job script pane and select
 it (`JobScriptPane.select_header_line`); Esc closes it with None.
 """
@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from hpctui.core.rejection import SubmitRejection, rejection_lines
+from hpctui.core.jobscript.rejection import SubmitRejection, rejection_lines
 
 
 class RejectionScreen(ModalScreen[str | None]):

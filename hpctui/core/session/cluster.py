@@ -1,0 +1,496 @@
+"""ClusterSession: run a dask-jobqueue cluster in the background and tell subscribers everything.
+
+The session owns one asyncio loop in a background thread. The cluster (and so the Dask
+scheduler, as dask-jobqueue does it) is created on that loop. `start()`, `scale(n)`,
+`apply(kind, cluster_kwargs)` and `close()` only queue a request and return at once; the
+requests run one after another on the loop, and what happens arrives as events
+(`hpctui/core/session/events.py`) through `subscribe(callback)`, each subscriber on its own thread.
+
+What feeds the events:
+- submissions and their failures: a per-session Job subclass (`tracked_job.py`);
+- worker joins and leaves: a scheduler plugin (`scheduler_plugin.py`), no polling;
+- the queue: `QueuePoller` (its own thread), tied to workers by `JobTracker` (`tracker.py`);
+- worker log files: `LogFollower` (its own thread);
+- live main-thread samples of the connected workers, on request: `sample_live()`
+  (`live_stacks.py`, through the in-process scheduler: no Client to keep);
+- nothing left behind: `cleanup.py` (record of job ids, synchronous cancel on every exit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from hpctui.core.batch import cleanup
+from hpctui.core.session.eventbus import EventBus
+from hpctui.core.session.events import (ClusterStarted, ClusterStartFailed, JobsCancelled, JobSubmitted,
+                                LogLinesAppended, QueueError, SessionClosed, SessionEvent,
+                                SessionFailed, SubmitFailed, WorkerLogLinesAppended)
+from hpctui.core.batch.kinds import cluster_class, get_kind
+from hpctui.core.batch.tracked_job import tracked_cluster_class, worker_names
+from hpctui.core.batch.tracker import DEFAULT_NOT_CONNECTED_AFTER, JobTracker, Snapshot
+
+log = logging.getLogger(__name__)
+
+
+class ClusterSession:
+    """See the module docstring. Thread-safe; every public method returns within milliseconds
+    except `wait_closed`."""
+
+    def __init__(
+        self,
+        kind: str,
+        cluster_kwargs: dict[str, Any],
+        *,
+        state_dir: str | os.PathLike | None = None,
+        not_connected_after: float = DEFAULT_NOT_CONNECTED_AFTER,
+        poll_queue: bool = True,
+        follow_logs: bool = True,
+        cancel_timeout: float = cleanup.CANCEL_TIMEOUT,
+        handle_exits: bool = True,
+        poller_options: dict[str, Any] | None = None,
+        worker_logs_every: float | None = 2.0,
+    ) -> None:
+        get_kind(kind)  # ValueError naming the valid kinds
+        if not isinstance(cluster_kwargs, dict):
+            raise ValueError(f"cluster_kwargs must be a dict, got {type(cluster_kwargs).__name__}")
+        self.kind = kind
+        self.cluster_kwargs = dict(cluster_kwargs)
+        self.cancel_timeout = cancel_timeout
+        self._poll_queue = poll_queue
+        self._follow_logs = follow_logs
+        self._poller_options = poller_options or {}
+        if worker_logs_every is not None and not worker_logs_every > 0:
+            raise ValueError(f"worker_logs_every must be > 0 seconds or None, got {worker_logs_every!r}")
+        self._worker_logs_every = worker_logs_every
+        self._worker_log_tracker = None  # a WorkerLogTracker per cluster
+        self._bus = EventBus()
+        self._tracker = JobTracker(not_connected_after)
+        self._record = cleanup.JobRecord(kind, state_dir)
+        self._unregister = cleanup.register(self, self._cancel_now) if handle_exits else (lambda: None)
+
+        self._n = 0  # workers wanted
+        self._generation = 0
+        self._cluster = None
+        self._failed_specs: set[str] = set()
+        self._lock = threading.Lock()
+        self._started = False
+        self._closing = False
+        self._closed = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run_loop, name="hpctui-session", daemon=True)
+        self._ops: asyncio.Queue | None = None
+        self._scale_queued = False  # loop thread only
+        self._stopping_why = ""  # why jobs are being cancelled now ("close", "apply")
+        self._poller = None
+        self._follower = None
+        self._live_future: concurrent.futures.Future | None = None
+
+    # ------------------------------------------------------------------ public API
+
+    def subscribe(self, callback: Callable[[SessionEvent], None]) -> Callable[[], None]:
+        """Deliver every event from now on to `callback` on its own thread; returns unsubscribe."""
+        return self._bus.subscribe(callback)
+
+    def snapshot(self) -> Snapshot:
+        """Jobs, workers, expected vs connected counts, as of now."""
+        return self._tracker.snapshot()
+
+    @property
+    def workers_wanted(self) -> int:
+        return self._n
+
+    @property
+    def loop_thread_id(self) -> int | None:
+        """The thread running the scheduler's event loop (for sampling hpctui itself)."""
+        return self._thread.ident
+
+    def sample_live(self, seconds: float = 1.0, rate: float = 20.0, timeout: float | None = None,
+                    max_workers: int = 32) -> concurrent.futures.Future:
+        """Live main-thread samples of the connected workers (at most `max_workers` of them,
+        by name), taken on the session's loop: a Future of `live_stacks.LiveSamples`,
+        returned at once. Each worker has `timeout` seconds (default `seconds` + 2) to
+        answer; one that does not is listed as silent. While a round runs, asking again
+        returns that round's Future (never two rounds at once). Without a running cluster
+        the Future is already done, with no workers."""
+        from hpctui.core.stacks.live import LiveSamples, check_args
+
+        timeout = check_args(seconds, rate, timeout)
+        if not isinstance(max_workers, int) or max_workers < 1:
+            raise ValueError(f"max_workers: must be a positive integer, got {max_workers!r}")
+        with self._lock:
+            if self._live_future is not None and not self._live_future.done():
+                return self._live_future
+            if self._cluster is not None and not self._closed.is_set():
+                try:
+                    self._live_future = asyncio.run_coroutine_threadsafe(
+                        self._sample_live(seconds, rate, timeout, max_workers), self._loop)
+                    return self._live_future
+                except RuntimeError:  # the loop closed just now
+                    pass
+        done: concurrent.futures.Future = concurrent.futures.Future()
+        done.set_result(LiveSamples(time.time(), float(seconds), float(rate), timeout))
+        return done
+
+    def start(self) -> None:
+        """Create the cluster (ClusterStarted or ClusterStartFailed follows)."""
+        with self._lock:
+            if self._started:
+                raise RuntimeError("ClusterSession.start() called twice")
+            self._started = True
+        self._thread.start()
+        self._submit_op(("start",))
+
+    def scale(self, n: int) -> None:
+        """Ask for `n` workers; only the newest request counts when several are waiting."""
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise ValueError(f"scale: n must be a non-negative integer, got {n!r}")
+        self._n = n
+        if self._started:
+            self._submit_op(("scale",))
+
+    def apply(self, kind: str, cluster_kwargs: dict[str, Any]) -> None:
+        """Cancel this session's jobs, start a cluster with the new settings, scale to the same N."""
+        get_kind(kind)
+        if not isinstance(cluster_kwargs, dict):
+            raise ValueError(f"cluster_kwargs must be a dict, got {type(cluster_kwargs).__name__}")
+        with self._lock:
+            if not self._started:  # nothing runs yet: the next start() uses the new settings
+                self.kind, self.cluster_kwargs = kind, dict(cluster_kwargs)
+                return
+        self._submit_op(("apply", kind, dict(cluster_kwargs)))
+
+    def close(self) -> None:
+        """Cancel every job, stop the cluster; SessionClosed is the last event."""
+        with self._lock:
+            if self._closing:
+                return
+            self._closing = True
+            started = self._started
+        if started:
+            self._submit_op(("close",))
+        else:
+            self._finish_close()
+
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        """Block until the session is closed; True if it is."""
+        return self._closed.wait(timeout)
+
+    # ------------------------------------------------------------------ loop thread
+
+    def _submit_op(self, op: tuple) -> None:
+        if self._closed.is_set():
+            return
+        self._loop.call_soon_threadsafe(self._enqueue, op)
+
+    def _enqueue(self, op: tuple) -> None:
+        assert self._ops is not None
+        # Scale requests that pile up collapse into one: it reads self._n, the newest value.
+        if op[0] == "scale":
+            if self._scale_queued:
+                return
+            self._scale_queued = True
+        self._ops.put_nowait(op)
+
+    def _run_loop(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._ops = asyncio.Queue()
+        runner = self._loop.create_task(self._serve())
+        try:
+            self._loop.run_until_complete(runner)
+        finally:
+            try:
+                self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+            finally:
+                self._loop.close()
+
+    async def _serve(self) -> None:
+        assert self._ops is not None
+        ticker = asyncio.create_task(self._tick())
+        if self._worker_logs_every:
+            log_task = asyncio.create_task(self._worker_logs())
+        while True:
+            op = await self._ops.get()
+            if op[0] == "scale":
+                self._scale_queued = False
+            try:
+                if op[0] == "start":
+                    await self._start_cluster()
+                elif op[0] == "scale":
+                    await self._scale()
+                elif op[0] == "apply":
+                    await self._apply(op[1], op[2])
+                elif op[0] == "close":
+                    await self._close()
+                    ticker.cancel()
+                    if self._worker_logs_every:
+                        log_task.cancel()
+                    return
+            except Exception as e:  # a bug here must reach the user, and the loop must go on
+                log.exception("session operation %s failed", op[0])
+                self._publish(SessionFailed(message=f"{op[0]} failed: {type(e).__name__}: {e}"))
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            self._publish_all(self._tracker.tick(time.monotonic()))
+
+    async def _worker_logs(self) -> None:
+        from hpctui.core.logs.workerlogs import WorkerLogTracker, fetch_worker_logs
+
+        while True:
+            await asyncio.sleep(self._worker_logs_every)
+            cluster = self._cluster
+            if cluster is None or not cluster.scheduler.workers:
+                continue
+            if self._worker_log_tracker is None:
+                self._worker_log_tracker = WorkerLogTracker()
+            try:
+                updates = await fetch_worker_logs(cluster.scheduler, self._worker_log_tracker)
+            except Exception as e:  # a worker going away mid-broadcast: ask again next round
+                log.debug("fetching worker logs failed: %s", e)
+                continue
+            workers = {w.address: w for w in self._tracker.snapshot().workers}
+            for u in updates:
+                w = workers.get(u.worker)
+                self._publish(WorkerLogLinesAppended(
+                    name=w.name if w else "", address=u.worker, job_id=w.job_id if w else None,
+                    lines=tuple(u.lines)))
+
+    async def _sample_live(self, seconds: float, rate: float, timeout: float,
+                           max_workers: int):
+        from hpctui.core.stacks.live import LiveSamples, LiveTarget, sample_through_scheduler
+
+        cluster = self._cluster
+        if cluster is None:
+            return LiveSamples(time.time(), float(seconds), float(rate), timeout)
+        known = {w.address: w for w in self._tracker.snapshot().workers}
+        scheduler_workers = cluster.scheduler.workers
+        targets = sorted(
+            (LiveTarget(addr, known[addr].name if addr in known else str(ws.name),
+                        known[addr].job_id if addr in known else None)
+             for addr, ws in list(scheduler_workers.items())),
+            key=lambda t: (t.name, t.address))[:max_workers]
+        return await sample_through_scheduler(cluster.scheduler, targets, seconds, rate, timeout)
+
+    # ------------------------------------------------------------------ operations
+
+    async def _start_cluster(self) -> None:
+        from hpctui.core.session.scheduler_plugin import WorkerEventsPlugin
+
+        self._generation += 1
+        self._record.set_kind(self.kind)
+        cls = tracked_cluster_class(cluster_class(self.kind), self)
+        try:
+            if self.cluster_kwargs.get("security") is True:
+                # TLS: the temporary certificates' folder must be private (mode 0700).
+                from hpctui.core.network.security import private_dir
+
+                private_dir(self.cluster_kwargs["shared_temp_directory"])
+            cluster = await cls(asynchronous=True, **self.cluster_kwargs)
+        except Exception as e:
+            self._cluster = None
+            self._publish(ClusterStartFailed(kind=self.kind, generation=self._generation,
+                                             message=f"{type(e).__name__}: {e}"))
+            return
+        self._cluster = cluster
+        cluster.scheduler.add_plugin(WorkerEventsPlugin(self._on_join, self._on_leave))
+        self._start_watchers()
+        self._publish(ClusterStarted(
+            kind=self.kind, generation=self._generation,
+            scheduler_address=cluster.scheduler.address,
+            dashboard_link=cluster.dashboard_link or "", cluster_name=cluster._name,
+            listen_address=getattr(cluster.scheduler, "listen_address", "") or ""))
+        if self._n:
+            await self._scale()
+
+    async def _scale(self) -> None:
+        cluster = self._cluster
+        if cluster is None:
+            return
+        cluster.scale(self._n)
+        # The jobs dask-jobqueue is about to cancel: say so before their workers vanish.
+        closing = set(cluster.workers) - set(cluster.worker_spec)
+        self._cancel_requested([str(w.job_id) for name, w in cluster.workers.items()
+                                if name in closing and getattr(w, "job_id", None)])
+        try:
+            await cluster._correct_state()
+        except Exception as e:
+            if not self._failed_specs:  # not a submission failure (those are events already)
+                self._publish(SessionFailed(message=f"scaling failed: {type(e).__name__}: {e}"))
+        # Failed jobs stay in dask-jobqueue's spec as if they ran; drop them so the counts are
+        # true and the next scale (or a retry) submits again.
+        for name in self._failed_specs:
+            cluster.worker_spec.pop(name, None)
+            cluster.workers.pop(name, None)
+        self._failed_specs.clear()
+
+    async def _apply(self, kind: str, cluster_kwargs: dict[str, Any]) -> None:
+        await self._stop_cluster("apply")
+        self.kind = kind
+        self.cluster_kwargs = cluster_kwargs
+        await self._start_cluster()
+
+    async def _close(self) -> None:
+        await self._stop_cluster("close")
+        self._finish_close()
+
+    async def _stop_cluster(self, why: str) -> None:
+        cluster, self._cluster = self._cluster, None
+        live = self._live_future
+        if live is not None:
+            live.cancel()  # its workers are going away; and whoever waits must not wait on
+        self._stopping_why = why
+        if cluster is not None:
+            self._cancel_requested(self._tracker.live_job_ids())
+            try:
+                # dask-jobqueue's own way: retire the workers, then the cancel command per job.
+                await asyncio.wait_for(cluster.close(), self.cancel_timeout + 10)
+            except Exception as e:
+                log.warning("closing the cluster failed: %s", e)
+        # Whatever is still recorded (a cancel that failed, a job submitted during close):
+        # cancel synchronously, off the loop.
+        left = self._record.job_ids()
+        if left:
+            r = await asyncio.get_running_loop().run_in_executor(
+                None, cleanup.cancel_jobs_now, self.kind, left, self.cancel_timeout)
+            self._publish(JobsCancelled(job_ids=r.job_ids, why=why, ok=r.ok, detail=r.detail))
+            if r.ok:
+                self._record.remove(list(r.job_ids))
+        self._stop_watchers()
+        self._tracker.forget(self._tracker.job_ids())
+        self._worker_log_tracker = None
+        self._stopping_why = ""
+
+    def _finish_close(self) -> None:
+        self._stop_watchers()
+        cancelled = tuple(self._record.job_ids())
+        if cancelled:  # close() before start, or an exit path: nothing else will do it
+            cleanup.cancel_jobs_now(self.kind, list(cancelled), self.cancel_timeout)
+        self._record.delete()
+        self._unregister()
+        self._publish(SessionClosed(cancelled_job_ids=cancelled))
+        self._bus.close()
+        self._closed.set()
+
+    # ------------------------------------------------------------------ hooks from jobs
+
+    def job_submitted(self, job, job_id: str, output: str) -> None:
+        names = worker_names(job)
+        self._record.add(job_id)
+        self._tracker.job_submitted(job_id, str(job.name), names, job.job_name or "",
+                                    time.monotonic())
+        self._publish(JobSubmitted(job_id=job_id, spec_name=str(job.name), worker_names=names,
+                                   job_name=job.job_name or "", submit_output=output))
+        if self._follower is not None:
+            self._follow(job, job_id)
+        if self._poller is not None:
+            self._poller.poke()
+
+    def submit_failed(self, job, error) -> None:
+        self._failed_specs.add(job.name)
+        self._publish(SubmitFailed(spec_name=str(job.name), error=error))
+
+    def job_closed(self, job, job_id: str | None) -> None:
+        if not job_id:
+            return
+        self._record.remove([job_id])
+        self._publish(JobsCancelled(job_ids=(job_id,), why=self._stopping_why or "scale",
+                                    ok=True))
+        if self._poller is not None:
+            self._poller.poke()
+
+    # ------------------------------------------------------------------ from the scheduler
+
+    def _on_join(self, fact) -> None:
+        self._publish_all(self._tracker.worker_joined(
+            fact.name, fact.address, fact.host, fact.threads, fact.memory,
+            now=time.monotonic(), registered_at=fact.registered_at))
+
+    def _on_leave(self, fact) -> None:
+        if self._worker_log_tracker is not None:
+            self._worker_log_tracker.forget(fact.address)
+        self._publish_all(self._tracker.worker_left(fact.address, fact.reason, time.monotonic()))
+        if self._poller is not None:
+            self._poller.poke()
+
+    # ------------------------------------------------------------------ queue and logs
+
+    def _start_watchers(self) -> None:
+        if self._poll_queue and self._poller is None:
+            from hpctui.core.batch.poller import QueuePoller
+
+            self._poller = QueuePoller(self.kind, self._tracker.job_ids, self._on_rows,
+                                       self._on_queue_error, self._tracker.connected_job_ids,
+                                       **self._poller_options)
+            self._poller.start()
+        if self._follow_logs and self._follower is None:
+            from hpctui.core.logs.follow import LogFollower
+
+            self._follower = LogFollower(self._on_log_lines)
+
+    def _stop_watchers(self) -> None:
+        poller, self._poller = self._poller, None
+        follower, self._follower = self._follower, None
+        if poller is not None:
+            poller.stop(timeout=0)  # its thread finishes on its own; don't wait on squeue
+        if follower is not None:
+            follower.close(timeout=1.0)
+
+    def _on_rows(self, refreshed) -> None:
+        self._publish_all(self._tracker.queue_rows(refreshed.rows, time.monotonic()))
+
+    def _on_queue_error(self, failed) -> None:
+        self._publish(QueueError(message=failed.message, retry_in=failed.retry_in))
+
+    def _follow(self, job, job_id: str) -> None:
+        from hpctui import schedulers
+
+        try:
+            paths = schedulers.get(self.kind).log_paths(job_id, job.job_name or "",
+                                                        job.log_directory, os.getcwd())
+        except Exception as e:
+            self._publish(SessionFailed(message=f"log paths for job {job_id}: {e}"))
+            return
+        for p in paths:
+            try:
+                self._follower.follow(p, key=(job_id, str(p)), from_end=False)
+            except (ValueError, RuntimeError):
+                pass  # already followed (same file for out and err) or follower closing
+
+    def _on_log_lines(self, batches) -> None:
+        for b in batches:
+            self._publish(LogLinesAppended(
+                job_id=b.key[0], path=b.path, stream=b.stream, lines=tuple(b.lines),
+                notice=b.notice.value if b.notice else ""))
+
+    # ------------------------------------------------------------------ events
+
+    def _cancel_requested(self, job_ids: list[str]) -> None:
+        self._publish_all(self._tracker.cancel_requested(job_ids, time.monotonic()))
+
+    def _publish(self, event: SessionEvent) -> None:
+        self._bus.publish(event)
+
+    def _publish_all(self, events: list[SessionEvent]) -> None:
+        for e in events:
+            self._bus.publish(e)
+
+    # ------------------------------------------------------------------ exit paths
+
+    def _cancel_now(self, why: str) -> None:
+        """Synchronous cancel for signals, unhandled exceptions and interpreter exit: runs on
+        whatever thread the exit happens on, without the session's loop."""
+        ids = self._record.job_ids()
+        if not ids:
+            return
+        r = cleanup.cancel_jobs_now(self.kind, ids, self.cancel_timeout)
+        if r.ok:
+            self._record.delete()
+        self._publish(JobsCancelled(job_ids=r.job_ids, why=why, ok=r.ok, detail=r.detail))

@@ -1,0 +1,163 @@
+"""Everything a ClusterSession tells its subscribers, as one set of frozen dataclasses.
+
+Facts are named `NounPastVerb`. Every event carries `at` (wall-clock seconds, `time.time()`)
+so a subscriber that receives it late still knows when it happened. Subscribers receive them on
+their own delivery thread (see `hpctui/core/session/eventbus.py`), in the order they were published.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from hpctui.core.jobscript.submit_errors import SubmitError
+
+
+def _now() -> float:
+    return time.time()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionEvent:
+    """Base of every session event."""
+
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterStarted(SessionEvent):
+    """The scheduler of a (new) cluster is running in this process."""
+
+    kind: str
+    generation: int  # 1 for the first cluster, +1 for each apply
+    scheduler_address: str
+    dashboard_link: str
+    cluster_name: str
+    # What the scheduler is bound to ("tcp://0.0.0.0:8786" is every interface); "" if unknown.
+    listen_address: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterStartFailed(SessionEvent):
+    """The cluster object could not be created (bad keyword, port in use...)."""
+
+    kind: str
+    generation: int
+    message: str  # "TypeError: ..." as the user reads it
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobSubmitted(SessionEvent):
+    """The submit command succeeded and its output gave this job id."""
+
+    job_id: str
+    spec_name: str  # dask-jobqueue's name for the job, e.g. "SLURMCluster-3"
+    worker_names: tuple[str, ...]  # the Dask workers this job will run
+    job_name: str  # the batch job's name (`job-name`), used in log file names
+    submit_output: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitFailed(SessionEvent):
+    """The submit command failed, or its output held no job id (`error.id_not_parsed`)."""
+
+    spec_name: str
+    error: SubmitError
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobStateChanged(SessionEvent):
+    """A job moved to another phase (from the queue, a worker joining, or waiting too long)."""
+
+    job_id: str
+    old: str  # a JobPhase value ("" for the first)
+    new: str  # a JobPhase value
+    queue_state: str  # the normalized queue state (JobState value), "" if never seen
+    reason: str  # the queue's reason (Priority, Resources...), or why the phase changed
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerJoined(SessionEvent):
+    """The scheduler registered a worker (from a scheduler plugin, not polling)."""
+
+    name: str
+    address: str
+    host: str
+    threads: int
+    memory: int  # bytes, the worker's memory limit (0 when unlimited)
+    job_id: str | None  # None when the worker belongs to no job of this session
+    start_to_join: float | None  # seconds from the job first seen RUNNING to this join
+    submit_to_join: float | None  # seconds from submission to this join
+    registered_at: float  # time.perf_counter() when the scheduler told us, for latency
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerLeft(SessionEvent):
+    """The scheduler removed a worker."""
+
+    name: str
+    address: str
+    job_id: str | None
+    reason: str  # "retired", "closed by the worker", "connection lost", ... and the stimulus id
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogLinesAppended(SessionEvent):
+    """New lines in one job's stdout or stderr file."""
+
+    job_id: str
+    path: str
+    stream: str  # "stdout", "stderr", or "log" (one file for both), from the file name
+    lines: tuple[str, ...]
+    notice: str = ""  # "appeared", "truncated", "rotated", "unreadable" (see logfollow)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerLogLinesAppended(SessionEvent):
+    """New records of a connected worker's in-memory log (what `get_worker_logs` shows),
+    for when its log files are on a file system this machine cannot read."""
+
+    name: str
+    address: str
+    job_id: str | None
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueError(SessionEvent):
+    """Asking the queue failed; the session keeps working."""
+
+    message: str  # "squeue timed out after 10 s"
+    retry_in: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobsCancelled(SessionEvent):
+    """This session asked the batch system to cancel these jobs (close, apply, signal)."""
+
+    job_ids: tuple[str, ...]
+    why: str  # "close", "apply", "scale", "SIGTERM"...
+    ok: bool
+    detail: str = ""  # the cancel command's error, if any
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionFailed(SessionEvent):
+    """Something in the session's own machinery broke; the message says what."""
+
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventsDropped(SessionEvent):
+    """This subscriber was too slow: `count` older events were dropped before the next one."""
+
+    count: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionClosed(SessionEvent):
+    """The session is closed; no event follows this one."""
+
+    cancelled_job_ids: tuple[str, ...]
+    why: str = "close"
