@@ -67,7 +67,8 @@ def _keyboard_interrupt_on_ctrl_c() -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `hpctui doctor`; returns the exit code."""
-    from hpctui.core.doctor.run import EXIT_BAD_INPUT, DoctorInputError, DoctorOptions, run_doctor
+    from hpctui.core.doctor.run import run_doctor
+    from hpctui.core.doctor.types import EXIT_BAD_INPUT, DoctorInputError, DoctorOptions
     from hpctui.core.doctor.report import render_report_text, report_to_json
 
     def progress(line: str) -> None:

@@ -13,13 +13,8 @@ import sys
 from pathlib import Path
 
 from hpctui import __version__
+from hpctui.cli.errors import EXIT_USAGE, UsageError
 from hpctui.core.batch.kinds import KIND_NAMES, get_kind
-
-EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """A problem with what the user asked for; printed as one line, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):

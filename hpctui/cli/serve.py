@@ -49,7 +49,7 @@ def free_port() -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run `hpctui serve` until interrupted; returns the exit code."""
-    from hpctui.cli.main import UsageError
+    from hpctui.cli.errors import UsageError
     from hpctui.core.network.tunnel import dashboard_access
 
     port = args.port or free_port()

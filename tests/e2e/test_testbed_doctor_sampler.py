@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from hpctui.core.doctor.run import DoctorOptions, run_doctor
+from hpctui.core.doctor.run import run_doctor
+from hpctui.core.doctor.types import DoctorOptions
 from hpctui.core.doctor.report import render_report_text
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(400)]

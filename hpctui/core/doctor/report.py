@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from hpctui.core.diagnosis import findings_to_json, render_findings_text
-from hpctui.core.doctor.run import DoctorReport, Round
+from hpctui.core.doctor.types import DoctorReport, Round
 
 SCHEMA = "hpctui.doctor/1"
 

@@ -27,22 +27,19 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import platform
 import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
-from hpctui.core.doctor import stacks as ds
-from hpctui.core.session import events as ev
-from hpctui.core.diagnosis import Finding, Versions, apply_fix, diagnose
-from hpctui.core.diagnosis.collector import SignalCollector
 from hpctui.core.config.profile import Profile
-
-EXIT_CONNECTED = 0
-EXIT_NOT_CONNECTED = 1
-EXIT_BAD_INPUT = 2
+from hpctui.core.diagnosis import Finding, apply_fix, diagnose
+from hpctui.core.diagnosis.collector import SignalCollector
+from hpctui.core.doctor import stacks as ds
+from hpctui.core.doctor.site import environment, login_versions, partitions, still_queued
+from hpctui.core.doctor.timeline import Timeline
+from hpctui.core.doctor.types import (EXIT_CONNECTED, EXIT_NOT_CONNECTED, Change,
+                                      DoctorInputError, DoctorOptions, DoctorReport, Progress,
+                                      Round)
 
 # A finding this sure, with a configuration fix, ends a round early: more waiting only
 # repeats the same log lines.
@@ -50,272 +47,6 @@ CONFIDENT = 0.8
 DIAGNOSE_EVERY = 2.0  # seconds between diagnoses while a round runs
 REFUSED_GRACE = 3.0  # after a refusal with no job queued, how long to wait for another job
 
-
-class DoctorInputError(Exception):
-    """Bad input (unknown scheduler, unreadable or malformed config, invalid profile): exit 2."""
-
-
-@dataclass(frozen=True)
-class DoctorOptions:
-    """What `hpctui doctor` was asked to do."""
-
-    kind: str | None = None  # None: detect the batch system
-    config_path: str | None = None
-    workers: int = 1
-    timeout: float = 300.0  # seconds each round waits for the workers
-    fix: bool = False
-    max_rounds: int = 4
-    probe: bool = True  # run the network probe when workers do not connect and nothing says why
-    probe_timeout: float | None = None  # default: `timeout`
-    cancel_wait: float = 30.0  # seconds to wait for cancelled jobs to leave the queue
-    # TLS with dask-jobqueue's temporary certificates, kept in a 0700 directory under the
-    # log directory (shared with the compute nodes, as the logs are).
-    tls: bool = False
-    # The stack sampler: "auto" (a round runs under it after one that failed unexplained),
-    # "always" (--sample: from the first round), "never" (--no-sample).
-    sample: str = ds.SAMPLE_AUTO
-
-    def __post_init__(self):
-        if self.sample not in ds.SAMPLE_MODES:
-            raise DoctorInputError(f"sample: expected one of {', '.join(ds.SAMPLE_MODES)}, "
-                                   f"got {self.sample!r}")
-        if not isinstance(self.workers, int) or self.workers < 1:
-            raise DoctorInputError(f"--workers: expected a whole number >= 1, got {self.workers!r}")
-        if not self.timeout > 0:
-            raise DoctorInputError(f"--timeout: expected seconds > 0, got {self.timeout!r}")
-        if not isinstance(self.max_rounds, int) or self.max_rounds < 1:
-            raise DoctorInputError(f"max_rounds: expected a whole number >= 1, got {self.max_rounds!r}")
-
-
-@dataclass(frozen=True)
-class InterfaceLine:
-    """One login-node interface, as the report shows it."""
-
-    name: str
-    ipv4: tuple[str, ...]
-    up: bool
-    default_route: bool
-
-
-@dataclass(frozen=True)
-class Environment:
-    """Where doctor ran: versions, batch system, interfaces."""
-
-    python: str
-    python_executable: str
-    dask: str | None
-    distributed: str | None
-    dask_jobqueue: str | None
-    hpctui: str
-    host: str
-    batch_system: str
-    batch_system_reason: str
-    interfaces: tuple[InterfaceLine, ...]
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """Something that happened, `at` seconds after doctor started."""
-
-    round: int
-    at: float
-    what: str  # "scheduler started", "submitted", "PENDING", "RUNNING", "worker joined", ...
-    job_id: str | None = None
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Change:
-    """A fix applied between rounds."""
-
-    round: int  # the round whose findings it came from
-    rule_id: str
-    title: str
-    summary: str  # the change in words
-    written: bool  # True: in the config file; False: in memory only (no --fix)
-    message: str  # the write's outcome ("wrote F (queue); previous version in F.bak")
-
-
-@dataclass(frozen=True)
-class Round:
-    """One attempt: the profile it submitted and what came of it."""
-
-    number: int
-    job_script: str
-    workers_wanted: int
-    workers_connected: int
-    connected: bool
-    ended: str  # why the round stopped waiting, in words
-    scheduler_address: str | None
-    job_ids: tuple[str, ...]
-    left_in_queue: tuple[str, ...]  # job ids still queued after cancelling: should be empty
-    findings: tuple[Finding, ...]
-    probe_verdict: str | None = None  # the probe's message, when it ran
-    duration: float = 0.0
-    jobs_ran: int = 0  # jobs the queue showed running (a worker process existed to look at)
-    sampler: ds.SamplerRun | None = None  # set when the workers ran under the stack sampler
-
-    @property
-    def sampled(self) -> bool:
-        return self.sampler is not None
-
-
-@dataclass(frozen=True)
-class DoctorReport:
-    """Everything `hpctui doctor` found; rendered by `hpctui.core.doctor.report`."""
-
-    kind: str
-    config_path: str | None
-    fix_mode: bool
-    workers_wanted: int
-    environment: Environment
-    problems: tuple[str, ...]  # validation warnings of the starting profile
-    rounds: tuple[Round, ...]
-    timeline: tuple[TimelineEntry, ...]
-    changes: tuple[Change, ...]
-    notes: tuple[str, ...]
-    exit_code: int
-
-    @property
-    def connected(self) -> bool:
-        return self.exit_code == EXIT_CONNECTED
-
-    @property
-    def findings(self) -> tuple[Finding, ...]:
-        """Every distinct finding of the rounds that failed, first seen first."""
-        seen: dict[str, Finding] = {}
-        for rnd in self.rounds:
-            if not rnd.connected:
-                for f in rnd.findings:
-                    seen.setdefault(f.rule_id, f)
-        return tuple(seen.values())
-
-    @property
-    def left_in_queue(self) -> tuple[str, ...]:
-        return tuple(j for r in self.rounds for j in r.left_in_queue)
-
-
-Progress = Callable[[str], None]
-
-
-def _versions() -> tuple[str | None, str | None, str | None]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = []
-    for name in ("dask", "distributed", "dask-jobqueue"):
-        try:
-            out.append(version(name))
-        except PackageNotFoundError:
-            out.append(None)
-    return tuple(out)  # type: ignore[return-value]
-
-
-def environment(kind: str, reason: str, interfaces) -> Environment:
-    """The environment section of the report, from this process."""
-    import hpctui
-
-    dask_v, dist_v, djq_v = _versions()
-    return Environment(
-        python=platform.python_version(), python_executable=sys.executable,
-        dask=dask_v, distributed=dist_v, dask_jobqueue=djq_v, hpctui=hpctui.__version__,
-        host=platform.node(), batch_system=kind, batch_system_reason=reason,
-        interfaces=tuple(InterfaceLine(i.name, i.ipv4_addresses, i.is_up, i.is_default_route)
-                         for i in interfaces))
-
-
-def partitions(kind: str) -> tuple[str, ...]:
-    """The partitions SLURM lists (default marked `*`), for the unknown-partition rule."""
-    if kind != "slurm":
-        return ()
-    from hpctui.core.batch.commands import run_command
-
-    result = run_command(["sinfo", "--noheader", "--format=%P"], timeout=15)
-    return tuple(result.stdout.split()) if result.ok else ()
-
-
-def still_queued(kind: str, job_ids: tuple[str, ...], wait: float) -> tuple[str, ...]:
-    """Job ids the batch system still holds (not finished) after up to `wait` seconds.
-
-    Cancelled jobs pass through COMPLETING, so this asks again until they are final or gone.
-    An unanswerable query counts every job as still there: "nothing left" must be proven.
-    """
-    if not job_ids:
-        return ()
-    from hpctui import schedulers
-    from hpctui.core.batch.commands import run_command
-
-    sched = schedulers.get(kind)
-    deadline = time.monotonic() + wait
-    while True:
-        result = run_command(sched.status_command(list(job_ids)), timeout=15)
-        if result.ok or (result.exit_code is not None and not result.timed_out
-                         and sched.means_no_jobs(result.exit_code, result.stdout, result.stderr)):
-            try:
-                rows = sched.parse_status(result.stdout)
-            except Exception:
-                left = job_ids
-            else:
-                left = tuple(r.job_id for r in rows if r.job_id in job_ids and not r.state.is_final)
-        else:
-            left = job_ids
-        if not left or time.monotonic() >= deadline:
-            return left
-        time.sleep(1.0)
-
-
-class _Timeline:
-    """Turns session events into timeline entries and progress lines (delivery thread)."""
-
-    def __init__(self, t0: float, progress: Progress | None) -> None:
-        self.t0 = t0
-        self.round = 0
-        self.entries: list[TimelineEntry] = []
-        self.job_ids: list[str] = []
-        self.failed = 0
-        self.start_failed: str | None = None
-        self.ran: set[str] = set()  # job ids seen running
-        self._progress = progress
-        self._lock = threading.Lock()
-
-    def add(self, what: str, job_id: str | None = None, detail: str = "") -> None:
-        entry = TimelineEntry(self.round, round(time.monotonic() - self.t0, 2), what, job_id, detail)
-        with self._lock:
-            self.entries.append(entry)
-        if self._progress is not None:
-            job = f" job {job_id}" if job_id else ""
-            self._progress(f"[{entry.at:7.1f}s] round {entry.round}:{job} {what}"
-                           + (f" ({detail})" if detail else ""))
-
-    def on_event(self, event: ev.SessionEvent) -> None:
-        if isinstance(event, ev.ClusterStarted):
-            self.add("scheduler started", detail=event.scheduler_address)
-        elif isinstance(event, ev.ClusterStartFailed):
-            self.start_failed = event.message
-            self.add("cluster could not start", detail=event.message)
-        elif isinstance(event, ev.JobSubmitted):
-            self.job_ids.append(event.job_id)
-            self.add("submitted", event.job_id)
-        elif isinstance(event, ev.SubmitFailed):
-            self.failed += 1
-            self.add("submission refused", detail=event.error.summary())
-        elif isinstance(event, ev.JobStateChanged):
-            detail = event.queue_state + (f": {event.reason}" if event.reason else "")
-            if event.queue_state == "RUNNING" or event.new in _RAN_PHASES:
-                self.ran.add(event.job_id)
-            self.add(event.new, event.job_id, detail)
-        elif isinstance(event, ev.WorkerJoined):
-            self.add("worker joined", event.job_id, f"{event.name} from {event.host}")
-        elif isinstance(event, ev.WorkerLeft):
-            self.add("worker left", event.job_id, f"{event.name}: {event.reason}")
-        elif isinstance(event, ev.JobsCancelled):
-            self.add("cancelled" if event.ok else "cancel failed", None,
-                     ", ".join(event.job_ids) + (f": {event.detail}" if event.detail else ""))
-        elif isinstance(event, ev.SessionFailed):
-            self.add("session failed", detail=event.message)
-
-
-# Job phases (tracker.JobPhase values) that mean the job's worker process existed.
-_RAN_PHASES = ("starting", "started, not connected", "connected")
 
 
 def _best_fix(findings, profile: Profile) -> Finding | None:
@@ -390,7 +121,7 @@ class Doctor:
         env = environment(kind, getattr(detection, "reason", ""), interfaces)
         self._say(f"hpctui doctor: {kind}, config {ws.target.path}, {o.workers} worker(s), "
                   f"{o.timeout:g} s per round" + (", --fix" if o.fix else ""))
-        timeline = _Timeline(self.t0, self.progress)
+        timeline = Timeline(self.t0, self.progress)
         parts = partitions(kind)
         rounds: list[Round] = []
         changes: list[Change] = []
@@ -454,7 +185,7 @@ class Doctor:
 
     # -- one round ---------------------------------------------------------------------
 
-    def _round(self, number: int, profile: Profile, timeline: _Timeline, interfaces,
+    def _round(self, number: int, profile: Profile, timeline: Timeline, interfaces,
                parts: tuple[str, ...], sampled: bool = False) -> Round:
         import dask
 
@@ -482,7 +213,7 @@ class Doctor:
             timeline.add("sampler on", detail=f"samples in {sampler.place.out_dir}")
         collector = SignalCollector()
         extra = {"login_interfaces": tuple(interfaces), "partitions": parts,
-                 "login_python": sys.executable, "login_versions": _login_versions()}
+                 "login_python": sys.executable, "login_versions": login_versions()}
         if profile.kind == "lsf":  # mode 10 compares the site's unit with the profile's
             from hpctui.schedulers.lsf import site_unit_for_limits
 
@@ -559,7 +290,7 @@ class Doctor:
                   f"(samples in {sampler.place.out_dir}; not written to the config file)")
         return sampler
 
-    def _poll_stacks(self, sampler: ds.RoundSampler, timeline: _Timeline):
+    def _poll_stacks(self, sampler: ds.RoundSampler, timeline: Timeline):
         """Read new samples; each newly found hang site goes on the timeline."""
         try:
             reports = sampler.poll()
@@ -573,7 +304,7 @@ class Doctor:
                 timeline.add("sampler found", detail=note.describe())
         return reports
 
-    def _watch(self, collector: SignalCollector, timeline: _Timeline, profile: Profile,
+    def _watch(self, collector: SignalCollector, timeline: Timeline, profile: Profile,
                extra: dict, started: float,
                sampler: ds.RoundSampler | None = None) -> tuple[str, tuple[Finding, ...]]:
         o = self.options
@@ -645,10 +376,6 @@ class Doctor:
         self._probed = (profile, result)
         return result
 
-
-def _login_versions() -> Versions:
-    dask_v, dist_v, djq_v = _versions()
-    return Versions("login node", platform.python_version(), dask_v, dist_v, djq_v)
 
 
 def run_doctor(options: DoctorOptions, progress: Progress | None = None, **kwargs) -> DoctorReport:

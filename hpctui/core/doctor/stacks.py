@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from hpctui.core.stacks import hangsites, sampler_wiring
 from hpctui.core.diagnosis.finding import Evidence, Finding
@@ -26,9 +26,6 @@ from hpctui.core.diagnosis.signals import StackReport
 from hpctui.core.config.profile import Profile
 from hpctui.core.stacks.samples import StacksSummary
 from hpctui.core.stacks.poll import StacksWatcher, stack_reports
-
-if TYPE_CHECKING:
-    from hpctui.core.doctor.run import Round
 
 SAMPLE_AUTO = "auto"  # a round runs under the sampler when the one before failed unexplained
 SAMPLE_ALWAYS = "always"  # --sample: every round
@@ -46,6 +43,21 @@ HOT_FRAMES = 8  # innermost frames of the hottest stack quoted (locket under dis
 EXPLAINED = 0.8
 
 
+class RoundOutcome(Protocol):
+    """What `next_step` reads of a finished round (`doctor.types.Round` has it)."""
+
+    @property
+    def connected(self) -> bool: ...
+    @property
+    def workers_connected(self) -> int: ...
+    @property
+    def sampled(self) -> bool: ...
+    @property
+    def jobs_ran(self) -> int: ...
+    @property
+    def findings(self) -> tuple[Finding, ...]: ...
+
+
 @dataclass(frozen=True)
 class NextStep:
     """What doctor does after a round: `done`, `fix` (apply the best fix), `sample`, or `stop`."""
@@ -61,7 +73,7 @@ def first_round_sampled(mode: str) -> bool:
     return mode == SAMPLE_ALWAYS
 
 
-def next_step(rnd: "Round", best: Finding | None, mode: str,
+def next_step(rnd: RoundOutcome, best: Finding | None, mode: str,
               no_place: str | None = None) -> NextStep:
     """The decision after a round, from what it saw.
 

@@ -105,7 +105,7 @@ def test_wrong_python_with_fix_writes_it_keeping_comments(tmp_path):
 
 
 def test_options_refuse_bad_values_by_name():
-    from hpctui.core.doctor.run import DoctorInputError, DoctorOptions
+    from hpctui.core.doctor.types import DoctorInputError, DoctorOptions
 
     with pytest.raises(DoctorInputError, match="--workers.*0"):
         DoctorOptions(workers=0)

@@ -15,8 +15,8 @@ import pytest
 from hpctui.core.doctor import stacks as ds
 from hpctui.core.diagnosis import Evidence, Finding, Fix, PatchOp, apply_fix, diagnose
 from hpctui.core.diagnosis.signals import Signals
-from hpctui.core.doctor.run import (DoctorInputError, DoctorOptions, DoctorReport, Environment, Round,
-                                _best_fix)
+from hpctui.core.doctor.run import _best_fix
+from hpctui.core.doctor.types import DoctorInputError, DoctorOptions, DoctorReport, Environment, Round
 from hpctui.core.doctor.report import render_report_text, report_to_json
 from hpctui.core.config.profile import Profile
 from hpctui.core.stacks.sampler_toggle import sampler_on
