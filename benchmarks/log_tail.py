@@ -31,7 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hpctui.core.logs.buffer import LogBuffer  # noqa: E402
-from hpctui.core.logs.follow import LogFollower, LogLines  # noqa: E402
+from hpctui.core.logs.follow import LogFollower  # noqa: E402
+from hpctui.core.logs.lines import LogLines  # noqa: E402
 from hpctui.core.logs.tail import read_tail  # noqa: E402
 
 LINE = ("2026-11-27 19:01:02,345 - distributed.worker - INFO - "

@@ -18,7 +18,8 @@ import dask
 import pytest
 
 from hpctui.core.logs.buffer import LogBuffer
-from hpctui.core.logs.follow import FileNotice, LogFollower
+from hpctui.core.logs.follow import LogFollower
+from hpctui.core.logs.lines import FileNotice
 from hpctui.core.logs.marks import classify_line
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(170)]

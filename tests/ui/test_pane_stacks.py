@@ -11,8 +11,10 @@ from textual.widgets import DataTable, Static
 from editing_apps import make_workspace
 from findings_inputs import STACKS, all_summaries, summary
 from hpctui.core.jobscript.render import render_job_script
+from hpctui.core.stacks import sampler_wiring
 from hpctui.core.stacks.samples import window_samples
-from hpctui.ui.panes.stacks import StacksPane, bar, hot_tree, stack_lines
+from hpctui.ui.panes.stacks import StacksPane
+from hpctui.ui.panes.stacks_text import bar, hot_tree, stack_lines
 
 LOCK = "vm 29394 (worker process)"
 CONFIG = """\
@@ -158,7 +160,7 @@ async def test_s_switches_the_sampler_in_the_job_script(tmp_path):
         assert app.edits and app.applies == 0  # on for the NEXT apply
         await app.workers.wait_for_complete()
         assert (logs / "hpctui-sampler.py").read_bytes() == \
-            (__import__("hpctui.core.stacks.sampler_wiring").core.sampler_wiring.SAMPLER_SOURCE).read_bytes()
+            sampler_wiring.SAMPLER_SOURCE.read_bytes()
         await pilot.press("s")
         await pilot.pause()
         assert ws.pending.get("python") == "/usr/bin/python3"
@@ -205,7 +207,7 @@ async def test_watch_directory_reads_files_in_a_thread(tmp_path):
 
 
 def test_hot_path_finds_the_import_that_crawls():
-    from hpctui.ui.panes.stacks import hot_path
+    from hpctui.ui.panes.stacks_text import hot_path
     s = summary("slow-imports")
     path = hot_path(window_samples(s.file.samples, s.window_seconds))
     # Every innermost frame differs (one module each), but all samples run through the

@@ -124,13 +124,15 @@ def test_only_the_ui_imports_the_ui():
 
 
 def test_on_node_scripts_use_the_standard_library_only():
+    # They may import each other as plain modules: they are copied side by side to the node.
+    siblings = {p.stem for p in (PACKAGE / "on_node").glob("*.py")}
     for path in (PACKAGE / "on_node").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
                      [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
             for name in names:
                 top = name.split(".")[0]
-                assert top in sys.stdlib_module_names or top == "__future__", \
+                assert top in sys.stdlib_module_names or top in siblings or top == "__future__", \
                     f"{path.name} imports {name}, which the workers' python may not have"
 
 

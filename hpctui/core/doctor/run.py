@@ -10,7 +10,7 @@ submission was refused, or diagnosis found a confident cause with a configuratio
 system's queue that none is left, and diagnoses what it saw (`diagnose(Signals(...))`).
 When no worker connected and nothing explains why, the network probe runs (once per profile).
 If that still explains nothing, the next round runs the same profile with the workers started
-under the main-thread stack sampler (`doctor_stacks`: in memory only, never written), polls
+under the main-thread stack sampler (`doctor/stacks.py`: in memory only, never written), polls
 the sample files while it runs, and a hang site with a fix (a worker stuck on a file lock)
 ends that round like any confident finding.
 

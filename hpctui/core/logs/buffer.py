@@ -21,7 +21,7 @@ from itertools import islice, repeat
 from operator import itemgetter
 from typing import NamedTuple
 
-from hpctui.core.logs.follow import LogLines
+from hpctui.core.logs.lines import LogLines
 
 
 _SEQ = itemgetter(0)  # the ring holds plain (seq, key, stream, text) tuples, see `add`

@@ -21,6 +21,9 @@ that `stat` can show, and toolong has the same limit.
 The callback runs ON THE FOLLOWER THREAD and the follower waits for it: the consumer must hand
 the batch off quickly (put it on a queue, `call_from_thread`, replace a pending update), not
 render or diagnose in it. A slow callback slows following down; it never makes memory grow.
+
+This module is the thread, its scheduling and what it reports (notices, batches, errors). The
+types it delivers are in `lines.py`; reading one file's new bytes into lines is `reading.py`.
 """
 
 from __future__ import annotations
@@ -32,86 +35,19 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
-from enum import Enum
 
-from hpctui.core.logs.tail import CHUNK_BYTES, MAX_LINE_BYTES, cap_line, decode_line, tail_of_fd
+from hpctui.core.logs.lines import FileNotice, FollowerStats, LogLines, Watched, stream_of
+from hpctui.core.logs.reading import (
+    BEHIND,
+    IDLE,
+    TRUNCATED,
+    clear_pending,
+    read_round,
+    start_at_end,
+)
+from hpctui.core.logs.tail import CHUNK_BYTES, MAX_LINE_BYTES, cap_line
 
 log = logging.getLogger(__name__)
-
-
-class FileNotice(str, Enum):
-    """Something that happened to a followed file, other than new lines."""
-
-    APPEARED = "appeared"  # did not exist when followed; read from its first byte
-    TRUNCATED = "truncated"  # got shorter: read again from byte 0
-    ROTATED = "rotated"  # the path now names another file: old one read to its end, new one from 0
-    UNREADABLE = "unreadable"  # could not be opened or read; `lines` holds the reason; retried
-
-
-@dataclass(frozen=True)
-class LogLines:
-    """New lines of one followed file.
-
-    `offset` is the byte offset in the file where the first line starts. `first_line` is that
-    line's 0-based number in the file when known (following from the start, or after a
-    truncation or rotation), else None (following from the end). `notice` says that something
-    happened to the file before these lines (they may then be empty).
-    """
-
-    key: Hashable
-    path: str
-    stream: str
-    lines: list[str]
-    offset: int
-    first_line: int | None = None
-    notice: FileNotice | None = None
-
-
-@dataclass
-class FollowerStats:
-    """Running totals, for benchmarks and the UI's status line."""
-
-    lines: int = 0
-    bytes_read: int = 0
-    batches: int = 0
-    rounds: int = 0
-
-
-def stream_of(path: str) -> str:
-    """The stream a log file holds, from its name: `.err` -> stderr, `.out` -> stdout."""
-    if path.endswith(".err"):
-        return "stderr"
-    if path.endswith(".out"):
-        return "stdout"
-    return "log"
-
-
-@dataclass
-class _Watched:
-    """The follower thread's state for one file. Touched only by that thread."""
-
-    key: Hashable
-    path: str
-    stream: str
-    from_end: bool
-    initial_lines: int
-    fd: int | None = None
-    ident: tuple[int, int] | None = None  # (st_dev, st_ino) of the open file
-    offset: int = 0  # next byte to read
-    line_no: int | None = None  # number of the next complete line, when known
-    missing_at_start: bool = False
-    opened_once: bool = False
-    pending: bytearray = field(default_factory=bytearray)  # head of the unfinished line
-    pending_total: int = 0  # its full length so far (bytes beyond the cap are dropped)
-    pending_offset: int = 0
-    pending_since: float = 0.0
-    next_path_check: float = 0.0
-    replaced: bool = False  # the path names a new file: switch once the old one is drained
-    next_open_try: float = 0.0
-    next_poll: float = 0.0
-    last_active: float = 0.0
-    error: str | None = None  # last UNREADABLE reason, so it is reported once
 
 
 class LogFollower:
@@ -173,7 +109,7 @@ class LogFollower:
         self._stopping = False
         self._closed = False
 
-        self._files: dict[Hashable, _Watched] = {}  # follower thread only
+        self._files: dict[Hashable, Watched] = {}  # follower thread only
         self._batch: list[LogLines] = []
         self._batch_lines = 0
         self._thread = threading.Thread(target=self._run, name="hpctui-log-follower", daemon=True)
@@ -199,8 +135,8 @@ class LogFollower:
         if not isinstance(initial_lines, int) or initial_lines < 0:
             raise ValueError(f"initial_lines must be a non-negative integer, got {initial_lines!r}")
         path = os.fspath(path)
-        watched = _Watched(key=key, path=path, stream=stream or stream_of(path),
-                           from_end=from_end, initial_lines=initial_lines)
+        watched = Watched(key=key, path=path, stream=stream or stream_of(path),
+                          from_end=from_end, initial_lines=initial_lines)
         with self._lock:
             if self._closed:
                 raise RuntimeError("LogFollower is closed")
@@ -281,7 +217,7 @@ class LogFollower:
                 self._close_fd(w)
             self._files.clear()
 
-    def _start(self, w: _Watched) -> None:
+    def _start(self, w: Watched) -> None:
         self._files[w.key] = w
         if not self._open(w, time.monotonic()):
             w.missing_at_start = True
@@ -291,12 +227,12 @@ class LogFollower:
         if w is not None:
             self._close_fd(w)
 
-    def _close_fd(self, w: _Watched) -> None:
+    def _close_fd(self, w: Watched) -> None:
         if w.fd is not None:
             os.close(w.fd)
             w.fd = None
 
-    def _emit(self, w: _Watched, lines: list[str], offset: int, notice: FileNotice | None = None,
+    def _emit(self, w: Watched, lines: list[str], offset: int, notice: FileNotice | None = None,
               first_line: int | None = None) -> None:
         self._batch.append(LogLines(w.key, w.path, w.stream, lines, offset, first_line, notice))
         self._batch_lines += len(lines)
@@ -314,7 +250,7 @@ class LogFollower:
             # with its traceback so it is not silent.
             log.exception("LogFollower on_lines callback failed")
 
-    def _unreadable(self, w: _Watched, exc: OSError, now: float) -> None:
+    def _unreadable(self, w: Watched, exc: OSError, now: float) -> None:
         reason = f"{w.path}: {exc.strerror or exc}"
         if exc.errno == errno.EMFILE:
             reason += " (too many open files: raise `ulimit -n` or follow fewer files)"
@@ -323,7 +259,7 @@ class LogFollower:
             self._emit(w, [reason], w.offset, FileNotice.UNREADABLE)
         w.next_open_try = now + max(1.0, self._path_check_s)
 
-    def _open(self, w: _Watched, now: float) -> bool:
+    def _open(self, w: Watched, now: float) -> bool:
         """Open the file at w.path and position on it; False when it does not exist (yet)."""
         if now < w.next_open_try:
             return False
@@ -341,19 +277,9 @@ class LogFollower:
         first_open = not w.opened_once
         w.opened_once = True
         if first_open and w.from_end and not w.missing_at_start:
-            # One line more than asked: if the last one is still being written it is read
-            # as a partial line instead, so it is delivered whole once its newline arrives.
-            n = w.initial_lines
-            tail = tail_of_fd(fd, w.path, n + 1, self._max_line)
-            lines, starts = tail.lines, tail.starts
-            w.offset = tail.end
-            if not tail.complete_last and lines:
-                w.offset = starts[-1]
-                lines, starts = lines[:-1], starts[:-1]
-            if n and lines:
-                self._emit(w, lines[-n:], starts[-n:][0])
-            # Line numbers are known only when reading from the very first byte.
-            w.line_no = 0 if w.offset == 0 else None
+            lines, first = start_at_end(w, fd, self._max_line)
+            if lines:
+                self._emit(w, lines, first)
         else:
             w.offset = 0
             w.line_no = 0
@@ -361,7 +287,7 @@ class LogFollower:
                 self._emit(w, [], 0, FileNotice.APPEARED, first_line=0)
         return True
 
-    def _poll(self, w: _Watched, now: float) -> bool:
+    def _poll(self, w: Watched, now: float) -> bool:
         """One round for one file, if it is due; True when it delivered or read anything.
 
         A file quiet for `quiet_after_s` is looked at every `quiet_poll_s` instead of every
@@ -377,7 +303,7 @@ class LogFollower:
         w.next_poll = now + self._quiet_poll_s if quiet else 0.0
         return busy
 
-    def _poll_now(self, w: _Watched, now: float) -> bool:
+    def _poll_now(self, w: Watched, now: float) -> bool:
         if w.fd is None:
             return self._open(w, now)
         if now >= w.next_path_check:
@@ -405,97 +331,39 @@ class LogFollower:
             return True
         return busy
 
-    def _read(self, w: _Watched, now: float) -> bool:
-        assert w.fd is not None
-        out: list[str] = []
-        out_offset = -1
-        out_line = w.line_no
-        got = False
-        for _ in range(self._chunks_per_round):
-            data = os.pread(w.fd, self._chunk, w.offset)
-            if not data:
-                if os.fstat(w.fd).st_size < w.offset:
-                    self._truncated(w, out, out_offset, out_line)
-                    return True
-                break
-            got = True
-            w.error = None  # readable again: a new failure will be reported
-            chunk_offset = w.offset
-            w.offset += len(data)
-            self.stats.bytes_read += len(data)
-            last_nl = data.rfind(b"\n")
-            if last_nl < 0:
-                self._hold(w, data, chunk_offset, now)
-                continue
-            if out_offset < 0:
-                out_offset = w.pending_offset if w.pending_total else chunk_offset
-            body_start = 0
-            if w.pending_total:
-                first_nl = data.find(b"\n")
-                piece = data[:first_nl]
-                room = max(0, self._max_line - len(w.pending))
-                out.append(cap_line(bytes(w.pending) + piece[:room], w.pending_total + len(piece)))
-                self._clear_pending(w)
-                body_start = first_nl + 1
-            if body_start <= last_nl:
-                out.extend(self._split(data[body_start:last_nl]))
-            rest = data[last_nl + 1:]
-            if rest:
-                self._hold(w, rest, chunk_offset + last_nl + 1, now)
-        else:
-            self._behind = True  # every chunk of the round was full: more is waiting
+    def _read(self, w: Watched, now: float) -> bool:
+        """One round of reads of one file; True when it delivered or read anything."""
+        out, out_offset, out_line, outcome = read_round(
+            w, now, self._chunk, self._chunks_per_round, self._max_line, self.stats)
+        if outcome == TRUNCATED:
+            self._truncated(w, out, out_offset, out_line)
+            return True
+        if outcome == BEHIND:
+            self._behind = True
         if out:
             self._emit(w, out, out_offset, first_line=out_line)
             if w.line_no is not None:
                 w.line_no += len(out)
-        if not got and w.pending_total and now - w.pending_since >= self._partial_flush_s:
+        if outcome == IDLE and w.pending_total and now - w.pending_since >= self._partial_flush_s:
             self._flush_partial(w)
             return True
-        return got
+        return outcome != IDLE
 
-    def _split(self, body: bytes) -> list[str]:
-        """Complete lines (no final newline in `body`) as text, long ones capped."""
-        if len(body) <= self._max_line or self._max_line >= self._chunk:
-            # No line in `body` can exceed the cap: decode once, split once (the fast path;
-            # a newline byte is never part of a multi-byte UTF-8 sequence, so this is exact).
-            text = body.decode("utf-8", errors="replace")
-            parts = text.split("\n")
-            if "\r" in text:
-                parts = [p[:-1] if p.endswith("\r") else p for p in parts]
-            return parts
-        return [
-            cap_line(p[: self._max_line], len(p)) if len(p) > self._max_line else decode_line(p)
-            for p in body.split(b"\n")
-        ]
-
-    def _hold(self, w: _Watched, piece: bytes, offset: int, now: float) -> None:
-        if not w.pending_total:
-            w.pending_offset = offset
-            w.pending_since = now
-        room = self._max_line - len(w.pending)
-        if room > 0:
-            w.pending += piece[:room]
-        w.pending_total += len(piece)
-
-    def _clear_pending(self, w: _Watched) -> None:
-        w.pending = bytearray()
-        w.pending_total = 0
-
-    def _flush_partial(self, w: _Watched) -> None:
+    def _flush_partial(self, w: Watched) -> None:
         if not w.pending_total:
             return
         self._emit(w, [cap_line(bytes(w.pending), w.pending_total)], w.pending_offset,
                    first_line=w.line_no)
-        self._clear_pending(w)
+        clear_pending(w)
         # The rest of that line, when it comes, is delivered as a line of its own, so line
         # numbers no longer match the file's.
         w.line_no = None
 
-    def _truncated(self, w: _Watched, out: list[str], out_offset: int,
+    def _truncated(self, w: Watched, out: list[str], out_offset: int,
                    out_line: int | None) -> None:
         if out:
             self._emit(w, out, out_offset, first_line=out_line)
-        self._clear_pending(w)
+        clear_pending(w)
         w.offset = 0
         w.line_no = 0
         self._emit(w, [], 0, FileNotice.TRUNCATED, first_line=0)

@@ -12,7 +12,7 @@ bytes.
 
 Lines are decoded as UTF-8 with invalid bytes replaced, and a line longer than `max_line_bytes`
 (a 10 MB JSON blob, a progress bar without newlines) is delivered cut, with a marker saying how
-long it was, never stored whole. `cap_line` is shared with the follower (`logfollow.py`).
+long it was, never stored whole. `cap_line` is shared with the follower (`hpctui/core/logs/follow.py`).
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ _CLUSTER_ONLY = {
 }
 
 NETPROBE_PATH = Path(__file__).resolve().parents[2] / "on_node" / "netprobe.py"
+NETIFS_PATH = NETPROBE_PATH.with_name("hpctui_netifs.py")
 
 
 class ProbeJobError(RuntimeError):
@@ -52,11 +53,21 @@ class ProbeJob:
 
 
 def install_probe_script(shared_dir: str, token: str) -> str:
-    """Copy netprobe.py into the shared directory, where the compute node can read it."""
-    os.makedirs(shared_dir, exist_ok=True)
-    dest = os.path.join(shared_dir, f"hpctui-netprobe-{token}.py")
-    shutil.copyfile(NETPROBE_PATH, dest)
-    return dest
+    """Copy the probe (netprobe.py and its sibling hpctui_netifs.py) into a directory of its
+    own under `shared_dir`, where the compute node can read it; returns the script's path.
+
+    A directory per probe, so probes of other sessions sharing `shared_dir` never read a file
+    this one removes (`remove_probe_script`)."""
+    directory = os.path.join(shared_dir, f"hpctui-netprobe-{token}")
+    os.makedirs(directory, exist_ok=True)
+    for source in (NETPROBE_PATH, NETIFS_PATH):
+        shutil.copyfile(source, os.path.join(directory, source.name))
+    return os.path.join(directory, NETPROBE_PATH.name)
+
+
+def remove_probe_script(script_path: str) -> None:
+    """Remove what `install_probe_script` copied (its whole directory); errors are ignored."""
+    shutil.rmtree(os.path.dirname(script_path), ignore_errors=True)
 
 
 def build_probe_job(

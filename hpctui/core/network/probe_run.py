@@ -27,6 +27,7 @@ from hpctui.core.network.probe_job import (
     build_probe_job,
     cancel_probe_job,
     install_probe_script,
+    remove_probe_script,
     submit_probe_job,
 )
 from hpctui.core.network.probe_jobstate import JobWatch, job_log_tail, watch_job
@@ -315,8 +316,10 @@ async def run_probe_async(
             s.close()
         if probe is not None:
             await cancel_probe_job(probe)
+        if script_path:
+            remove_probe_script(script_path)
         leftovers = glob.glob(glob.escape(report_path) + "*")
-        for path in [script_path, *leftovers]:
+        for path in leftovers:
             if path:
                 try:
                     os.unlink(path)

@@ -8,7 +8,7 @@ created here with mode 0700 (an existing one that others can read is refused, by
 dask-jobqueue 0.9.0 reads `security` only as a cluster keyword argument, never from
 `jobqueue.<kind>` config, so `tls_cluster_kwargs` adds it to the profile's cluster kwargs.
 `tls_warning(profile, address)` says when the scheduler will listen on every interface
-without TLS (the warning text is scheduler_address.py's).
+without TLS (the warning text is network/address.py's).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The running cluster and the editing state around it.
 
-Owns: ``ClusterSession`` (``cluster``: a dask-jobqueue cluster in a background loop), the
-events it publishes (``events``) and their delivery (``eventbus``), the scheduler plugin that
-reports joins and leaves (``scheduler_plugin``), the ``Workspace`` of applied and pending
-profiles (``workspace``), the launch context (``context``) and keeping GC pauses short in a
-long-running process (``gcfreeze``).
+Owns: ``ClusterSession`` (``cluster``: a dask-jobqueue cluster run from a background loop,
+``loop``: that loop and its queue of operations, ``watchers``: what feeds it from outside, the
+queue poller, log following, worker joins and leaves), the events it publishes (``events``) and
+their delivery (``eventbus``), the scheduler plugin that reports joins and leaves
+(``scheduler_plugin``), the ``Workspace`` of applied and pending profiles (``workspace``, and
+``workspace_views``: what it hands the UI), the launch context (``context``) and keeping GC
+pauses short in a long-running process (``gcfreeze``).
 """

@@ -6,13 +6,13 @@ scheduler, as dask-jobqueue does it) is created on that loop. `start()`, `scale(
 requests run one after another on the loop, and what happens arrives as events
 (`hpctui/core/session/events.py`) through `subscribe(callback)`, each subscriber on its own thread.
 
-What feeds the events:
-- submissions and their failures: a per-session Job subclass (`tracked_job.py`);
+The loop thread and its queue of requests are `OpLoop` (`loop.py`). What feeds the events:
+- submissions and their failures: a per-session Job subclass (`hpctui/core/batch/tracked_job.py`);
 - worker joins and leaves: a scheduler plugin (`scheduler_plugin.py`), no polling;
-- the queue: `QueuePoller` (its own thread), tied to workers by `JobTracker` (`tracker.py`);
-- worker log files: `LogFollower` (its own thread);
+- the queue, job log files, worker log records, the clock: `Watchers` (`watchers.py`), tied
+  to workers by `JobTracker` (`tracker.py`);
 - live main-thread samples of the connected workers, on request: `sample_live()`
-  (`live_stacks.py`, through the in-process scheduler: no Client to keep);
+  (`hpctui/core/stacks/live.py`, through the in-process scheduler: no Client to keep);
 - nothing left behind: `cleanup.py` (record of job ids, synchronous cancel on every exit).
 """
 
@@ -30,11 +30,12 @@ from typing import Any
 from hpctui.core.batch import cleanup
 from hpctui.core.session.eventbus import EventBus
 from hpctui.core.session.events import (ClusterStarted, ClusterStartFailed, JobsCancelled, JobSubmitted,
-                                LogLinesAppended, QueueError, SessionClosed, SessionEvent,
-                                SessionFailed, SubmitFailed, WorkerLogLinesAppended)
+                                SessionClosed, SessionEvent, SessionFailed, SubmitFailed)
 from hpctui.core.batch.kinds import cluster_class, get_kind
 from hpctui.core.batch.tracked_job import tracked_cluster_class, worker_names
 from hpctui.core.batch.tracker import DEFAULT_NOT_CONNECTED_AFTER, JobTracker, Snapshot
+from hpctui.core.session.loop import OpLoop
+from hpctui.core.session.watchers import Watchers
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +64,13 @@ class ClusterSession:
         self.kind = kind
         self.cluster_kwargs = dict(cluster_kwargs)
         self.cancel_timeout = cancel_timeout
-        self._poll_queue = poll_queue
-        self._follow_logs = follow_logs
-        self._poller_options = poller_options or {}
         if worker_logs_every is not None and not worker_logs_every > 0:
             raise ValueError(f"worker_logs_every must be > 0 seconds or None, got {worker_logs_every!r}")
-        self._worker_logs_every = worker_logs_every
-        self._worker_log_tracker = None  # a WorkerLogTracker per cluster
         self._bus = EventBus()
         self._tracker = JobTracker(not_connected_after)
+        self._watchers = Watchers(self._tracker, self._publish, poll_queue=poll_queue,
+                                  follow_logs=follow_logs, poller_options=poller_options,
+                                  worker_logs_every=worker_logs_every)
         self._record = cleanup.JobRecord(kind, state_dir)
         self._unregister = cleanup.register(self, self._cancel_now) if handle_exits else (lambda: None)
 
@@ -83,13 +82,12 @@ class ClusterSession:
         self._started = False
         self._closing = False
         self._closed = threading.Event()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run_loop, name="hpctui-session", daemon=True)
-        self._ops: asyncio.Queue | None = None
-        self._scale_queued = False  # loop thread only
+        background = [self._watchers.tick]
+        if worker_logs_every:
+            # A getter, not the cluster: `apply` replaces it while the coroutine runs on.
+            background.append(lambda: self._watchers.worker_logs(lambda: self._cluster))
+        self._oploop = OpLoop(self._run_op, self._op_failed, background, name="hpctui-session")
         self._stopping_why = ""  # why jobs are being cancelled now ("close", "apply")
-        self._poller = None
-        self._follower = None
         self._live_future: concurrent.futures.Future | None = None
 
     # ------------------------------------------------------------------ public API
@@ -109,7 +107,7 @@ class ClusterSession:
     @property
     def loop_thread_id(self) -> int | None:
         """The thread running the scheduler's event loop (for sampling hpctui itself)."""
-        return self._thread.ident
+        return self._oploop.thread.ident
 
     def sample_live(self, seconds: float = 1.0, rate: float = 20.0, timeout: float | None = None,
                     max_workers: int = 32) -> concurrent.futures.Future:
@@ -130,7 +128,7 @@ class ClusterSession:
             if self._cluster is not None and not self._closed.is_set():
                 try:
                     self._live_future = asyncio.run_coroutine_threadsafe(
-                        self._sample_live(seconds, rate, timeout, max_workers), self._loop)
+                        self._sample_live(seconds, rate, timeout, max_workers), self._oploop.loop)
                     return self._live_future
                 except RuntimeError:  # the loop closed just now
                     pass
@@ -144,7 +142,7 @@ class ClusterSession:
             if self._started:
                 raise RuntimeError("ClusterSession.start() called twice")
             self._started = True
-        self._thread.start()
+        self._oploop.start()
         self._submit_op(("start",))
 
     def scale(self, n: int) -> None:
@@ -187,81 +185,22 @@ class ClusterSession:
     def _submit_op(self, op: tuple) -> None:
         if self._closed.is_set():
             return
-        self._loop.call_soon_threadsafe(self._enqueue, op)
+        self._oploop.submit(op)
 
-    def _enqueue(self, op: tuple) -> None:
-        assert self._ops is not None
-        # Scale requests that pile up collapse into one: it reads self._n, the newest value.
-        if op[0] == "scale":
-            if self._scale_queued:
-                return
-            self._scale_queued = True
-        self._ops.put_nowait(op)
+    async def _run_op(self, op: tuple) -> None:
+        if op[0] == "start":
+            await self._start_cluster()
+        elif op[0] == "scale":
+            await self._scale()
+        elif op[0] == "apply":
+            await self._apply(op[1], op[2])
+        elif op[0] == "close":
+            await self._close()
 
-    def _run_loop(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._ops = asyncio.Queue()
-        runner = self._loop.create_task(self._serve())
-        try:
-            self._loop.run_until_complete(runner)
-        finally:
-            try:
-                self._loop.run_until_complete(self._loop.shutdown_asyncgens())
-            finally:
-                self._loop.close()
-
-    async def _serve(self) -> None:
-        assert self._ops is not None
-        ticker = asyncio.create_task(self._tick())
-        if self._worker_logs_every:
-            log_task = asyncio.create_task(self._worker_logs())
-        while True:
-            op = await self._ops.get()
-            if op[0] == "scale":
-                self._scale_queued = False
-            try:
-                if op[0] == "start":
-                    await self._start_cluster()
-                elif op[0] == "scale":
-                    await self._scale()
-                elif op[0] == "apply":
-                    await self._apply(op[1], op[2])
-                elif op[0] == "close":
-                    await self._close()
-                    ticker.cancel()
-                    if self._worker_logs_every:
-                        log_task.cancel()
-                    return
-            except Exception as e:  # a bug here must reach the user, and the loop must go on
-                log.exception("session operation %s failed", op[0])
-                self._publish(SessionFailed(message=f"{op[0]} failed: {type(e).__name__}: {e}"))
-
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(1.0)
-            self._publish_all(self._tracker.tick(time.monotonic()))
-
-    async def _worker_logs(self) -> None:
-        from hpctui.core.logs.workerlogs import WorkerLogTracker, fetch_worker_logs
-
-        while True:
-            await asyncio.sleep(self._worker_logs_every)
-            cluster = self._cluster
-            if cluster is None or not cluster.scheduler.workers:
-                continue
-            if self._worker_log_tracker is None:
-                self._worker_log_tracker = WorkerLogTracker()
-            try:
-                updates = await fetch_worker_logs(cluster.scheduler, self._worker_log_tracker)
-            except Exception as e:  # a worker going away mid-broadcast: ask again next round
-                log.debug("fetching worker logs failed: %s", e)
-                continue
-            workers = {w.address: w for w in self._tracker.snapshot().workers}
-            for u in updates:
-                w = workers.get(u.worker)
-                self._publish(WorkerLogLinesAppended(
-                    name=w.name if w else "", address=u.worker, job_id=w.job_id if w else None,
-                    lines=tuple(u.lines)))
+    def _op_failed(self, name: str, e: Exception) -> None:
+        # A bug in an operation must reach the user; the loop itself goes on.
+        log.exception("session operation %s failed", name)
+        self._publish(SessionFailed(message=f"{name} failed: {type(e).__name__}: {e}"))
 
     async def _sample_live(self, seconds: float, rate: float, timeout: float,
                            max_workers: int):
@@ -300,8 +239,9 @@ class ClusterSession:
                                              message=f"{type(e).__name__}: {e}"))
             return
         self._cluster = cluster
-        cluster.scheduler.add_plugin(WorkerEventsPlugin(self._on_join, self._on_leave))
-        self._start_watchers()
+        cluster.scheduler.add_plugin(WorkerEventsPlugin(self._watchers.worker_joined,
+                                                        self._watchers.worker_left))
+        self._watchers.start(self.kind)
         self._publish(ClusterStarted(
             kind=self.kind, generation=self._generation,
             scheduler_address=cluster.scheduler.address,
@@ -363,13 +303,12 @@ class ClusterSession:
             self._publish(JobsCancelled(job_ids=r.job_ids, why=why, ok=r.ok, detail=r.detail))
             if r.ok:
                 self._record.remove(list(r.job_ids))
-        self._stop_watchers()
+        self._watchers.stop()
         self._tracker.forget(self._tracker.job_ids())
-        self._worker_log_tracker = None
         self._stopping_why = ""
 
     def _finish_close(self) -> None:
-        self._stop_watchers()
+        self._watchers.stop()
         cancelled = tuple(self._record.job_ids())
         if cancelled:  # close() before start, or an exit path: nothing else will do it
             cleanup.cancel_jobs_now(self.kind, list(cancelled), self.cancel_timeout)
@@ -388,10 +327,8 @@ class ClusterSession:
                                     time.monotonic())
         self._publish(JobSubmitted(job_id=job_id, spec_name=str(job.name), worker_names=names,
                                    job_name=job.job_name or "", submit_output=output))
-        if self._follower is not None:
-            self._follow(job, job_id)
-        if self._poller is not None:
-            self._poller.poke()
+        self._watchers.follow(self.kind, job, job_id)
+        self._watchers.poke()
 
     def submit_failed(self, job, error) -> None:
         self._failed_specs.add(job.name)
@@ -403,72 +340,7 @@ class ClusterSession:
         self._record.remove([job_id])
         self._publish(JobsCancelled(job_ids=(job_id,), why=self._stopping_why or "scale",
                                     ok=True))
-        if self._poller is not None:
-            self._poller.poke()
-
-    # ------------------------------------------------------------------ from the scheduler
-
-    def _on_join(self, fact) -> None:
-        self._publish_all(self._tracker.worker_joined(
-            fact.name, fact.address, fact.host, fact.threads, fact.memory,
-            now=time.monotonic(), registered_at=fact.registered_at))
-
-    def _on_leave(self, fact) -> None:
-        if self._worker_log_tracker is not None:
-            self._worker_log_tracker.forget(fact.address)
-        self._publish_all(self._tracker.worker_left(fact.address, fact.reason, time.monotonic()))
-        if self._poller is not None:
-            self._poller.poke()
-
-    # ------------------------------------------------------------------ queue and logs
-
-    def _start_watchers(self) -> None:
-        if self._poll_queue and self._poller is None:
-            from hpctui.core.batch.poller import QueuePoller
-
-            self._poller = QueuePoller(self.kind, self._tracker.job_ids, self._on_rows,
-                                       self._on_queue_error, self._tracker.connected_job_ids,
-                                       **self._poller_options)
-            self._poller.start()
-        if self._follow_logs and self._follower is None:
-            from hpctui.core.logs.follow import LogFollower
-
-            self._follower = LogFollower(self._on_log_lines)
-
-    def _stop_watchers(self) -> None:
-        poller, self._poller = self._poller, None
-        follower, self._follower = self._follower, None
-        if poller is not None:
-            poller.stop(timeout=0)  # its thread finishes on its own; don't wait on squeue
-        if follower is not None:
-            follower.close(timeout=1.0)
-
-    def _on_rows(self, refreshed) -> None:
-        self._publish_all(self._tracker.queue_rows(refreshed.rows, time.monotonic()))
-
-    def _on_queue_error(self, failed) -> None:
-        self._publish(QueueError(message=failed.message, retry_in=failed.retry_in))
-
-    def _follow(self, job, job_id: str) -> None:
-        from hpctui import schedulers
-
-        try:
-            paths = schedulers.get(self.kind).log_paths(job_id, job.job_name or "",
-                                                        job.log_directory, os.getcwd())
-        except Exception as e:
-            self._publish(SessionFailed(message=f"log paths for job {job_id}: {e}"))
-            return
-        for p in paths:
-            try:
-                self._follower.follow(p, key=(job_id, str(p)), from_end=False)
-            except (ValueError, RuntimeError):
-                pass  # already followed (same file for out and err) or follower closing
-
-    def _on_log_lines(self, batches) -> None:
-        for b in batches:
-            self._publish(LogLinesAppended(
-                job_id=b.key[0], path=b.path, stream=b.stream, lines=tuple(b.lines),
-                notice=b.notice.value if b.notice else ""))
+        self._watchers.poke()
 
     # ------------------------------------------------------------------ events
 

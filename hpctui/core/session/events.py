@@ -109,7 +109,7 @@ class LogLinesAppended(SessionEvent):
     path: str
     stream: str  # "stdout", "stderr", or "log" (one file for both), from the file name
     lines: tuple[str, ...]
-    notice: str = ""  # "appeared", "truncated", "rotated", "unreadable" (see logfollow)
+    notice: str = ""  # "appeared", "truncated", "rotated", "unreadable" (see hpctui/core/logs/follow.py)
 
 
 @dataclass(frozen=True, kw_only=True)

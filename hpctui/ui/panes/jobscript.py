@@ -22,7 +22,8 @@ from textual.widgets.option_list import Option
 from hpctui.core.jobscript.header_ops import OpResult
 from hpctui.core.jobscript.rejection import lines_mentioned
 from hpctui.core.config.validate import Problem
-from hpctui.core.session.workspace import HeaderLine, Workspace
+from hpctui.core.jobscript.header_view import HeaderLine
+from hpctui.core.session.workspace import Workspace
 from hpctui.ui.messages import ProfileEdited
 from hpctui.ui.panes.base import Pane
 

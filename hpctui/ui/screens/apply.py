@@ -17,7 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from hpctui.core.jobscript.render import DiffLine
-from hpctui.core.session.workspace import ApplyPreview, Workspace
+from hpctui.core.session.workspace import Workspace
+from hpctui.core.session.workspace_views import ApplyPreview
 
 _STYLE = {"+": "$text-success", "-": "$text-error", " ": "$text-muted"}
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from hpctui.core.logs.buffer import LogBuffer, line_matcher, matching_indices
-from hpctui.core.logs.follow import LogLines
+from hpctui.core.logs.lines import LogLines
 
 
 def test_per_key_ring_keeps_the_last_lines():

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hpctui.core.logs.follow import FileNotice, LogFollower, LogLines
+from hpctui.core.logs.follow import LogFollower
+from hpctui.core.logs.lines import FileNotice, LogLines
 
 WAIT_S = 20.0  # generous: the machine is shared; a passing test returns as soon as it can
 

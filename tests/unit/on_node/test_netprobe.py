@@ -272,11 +272,31 @@ def test_runs_under_other_pythons(python, tmp_path):
 
 
 def test_script_imports_only_the_standard_library():
-    tree = ast.parse(SCRIPT.read_text())
-    modules = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            modules |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            modules.add(node.module.split(".")[0])
-    assert modules - set(sys.stdlib_module_names) == set()
+    for script in (SCRIPT, SCRIPT.with_name("hpctui_netifs.py")):
+        tree = ast.parse(script.read_text())
+        modules = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                modules.add(node.module.split(".")[0])
+        # hpctui_netifs is its sibling, copied beside it by install_probe_script.
+        assert modules - set(sys.stdlib_module_names) - {"hpctui_netifs"} == set(), script
+
+
+def test_installed_copy_runs_where_hpctui_is_not_importable(tmp_path):
+    from hpctui.core.network.probe_job import install_probe_script
+
+    script = install_probe_script(str(tmp_path / "shared"), "cp")
+    listener = Listener()
+    try:
+        # -I: no site-packages, no PYTHONPATH, no current directory: only the copied files.
+        out = subprocess.run([sys.executable, "-I", script, f"open=127.0.0.1:{listener.port}",
+                              "--out-dir", str(tmp_path), "--token", "cp"],
+                             capture_output=True, text=True, timeout=120)
+    finally:
+        listener.close()
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert [t["status"] for t in report["targets"]] == ["ok"]
+    assert report["interfaces"], report
