@@ -20,6 +20,11 @@ async def main_local(shot: Shot) -> None:
         await wait(pilot, lambda: app.session is not None, 30, "the session")
         await pilot.press("plus", "plus", "plus")
         await wait(pilot, lambda: app.session.snapshot().connected_workers == 3, 60, "3 workers")
+        # A notice from the start-up (a job still pending) holds the status line for 20 s;
+        # then it shows the `ssh -L` command for the dashboard.
+        status = app.query_one("#status-bar")
+        await wait(pilot, lambda: not status.notice and status.tunnel_command, 60,
+                   "the ssh -L command in the status bar")
         await settle(pilot)
         shot.save(app, "main-local")
         await quit_app(pilot, app)
@@ -98,11 +103,16 @@ def hold_port(port: int) -> socket.socket | None:
 async def dashboard_and_tls(shot: Shot) -> None:
     """Failure modes 20 and 21: port 8787 is taken (held here, as another user's dashboard
     would), so distributed moves the dashboard; the status bar and the network pane show the
-    port really bound and the `ssh -L` for it. No `interface`: the scheduler listens on every
-    interface without TLS, and the network pane says so."""
+    port really bound and the `ssh -L` for it. The user's `scheduler-options: {host: 0.0.0.0}`
+    (hpctui's local default is loopback): the scheduler listens on every interface without
+    TLS, and the network pane says so."""
     held = hold_port(8787)
     try:
-        app = shot.app("local", shot.config("local", "dask-worker"))
+        config = shot.config("local", "dask-worker")
+        config.write_text(config.read_text().replace(
+            "scheduler-options: {dashboard_address: '127.0.0.1:8787'}",
+            "scheduler-options: {host: 0.0.0.0, dashboard_address: '127.0.0.1:8787'}"))
+        app = shot.app("local", config)
         async with app.run_test(size=GRID) as pilot:
             await wait(pilot, lambda: app.session is not None, 30, "the session")
             await pilot.press("plus")
@@ -341,10 +351,12 @@ async def no_route(shot: Shot) -> None:
     """Failure mode 4: the worker's node has no route to the scheduler (here its Python runs in
     a network namespace of its own, `unshare -n`, with no interface up); distributed cannot
     pick an address ("Couldn't detect a suitable IP address for reaching ...") and the
-    finding says what to set."""
+    finding says what to set. No `interface`, as on a batch system (the local backend's
+    default, `lo`, would pick the address instead of guessing)."""
     python = f"unshare -n {sys.executable}"
     app = shot.app("local", shot.config(
         "local", "dask-worker",
+        "    interface: null\n"
         f"    python: {python}\n"
         "    job-script-prologue: ['export DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s']\n"))
     async with app.run_test(size=GRID) as pilot:

@@ -85,17 +85,22 @@ def run_tui(args: argparse.Namespace) -> int:
             "(for scripts use `hpctui script`)"
         )
     from hpctui.cli.launch import build_context
+    from hpctui.core.session.library_output import LibraryCapture
     from hpctui.ui.app import HpcTuiApp
 
     context = build_context(args.scheduler, args.config)
     app = HpcTuiApp(context)
-    try:
-        app.run()
-    finally:
-        # However the app ended, this session's jobs are cancelled before we return.
-        if not app.shutdown():
-            print("hpctui: warning: the cluster session did not close in time; "
-                  "check the queue for leftover jobs", file=sys.stderr)
+    # The scheduler runs in this process: nothing distributed, tornado or asyncio log or warn
+    # may print over the screen, nor onto the terminal while the session closes after it
+    # (nor, under `hpctui serve`, into the server's output).
+    with LibraryCapture():
+        try:
+            app.run()
+        finally:
+            # However the app ended, this session's jobs are cancelled before we return.
+            if not app.shutdown():
+                print("hpctui: warning: the cluster session did not close in time; "
+                      "check the queue for leftover jobs", file=sys.stderr)
     return app.return_code or 0
 
 

@@ -135,7 +135,8 @@ class SessionMixin:
 
         def show(network) -> None:
             facts = describe_scheduler_address(event.listen_address, event.scheduler_address,
-                                               settings, list(network.facts) or None)
+                                               settings, list(network.facts) or None,
+                                               workers_local=self.context.kind == "local")
             network.show_scheduler(facts)
             for warning in facts.warnings:
                 self.notify(warning, severity="warning", timeout=15)

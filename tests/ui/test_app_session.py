@@ -113,16 +113,71 @@ async def test_leftovers_of_a_killed_hpctui_are_offered_and_cancelled(tmp_path):
             job.kill()
 
 
-async def test_network_pane_explains_the_scheduler_address_and_warns_without_tls(tmp_path):
-    # No interface set: distributed listens on every address and advertises the default route's.
-    app = make_app(tmp_path)
+def _notifications(app: HpcTuiApp) -> list[str]:
+    """Every notification the app shows from now on (toasts expire; this list does not)."""
+    shown: list[str] = []
+    notify = app.notify
+
+    def record(message, *args, **kwargs):
+        shown.append(str(message))
+        return notify(message, *args, **kwargs)
+
+    app.notify = record
+    return shown
+
+
+def _open_warnings(app: HpcTuiApp) -> list[str]:
+    """The rules that fire on the session's signals now: findings about an open scheduler."""
+    from hpctui.core.diagnosis import diagnose
+
+    signals = app.collector.signals(app.workspace.applied)
+    return [f.rule_id for f in diagnose(signals) if f.rule_id == "scheduler-open-without-tls"]
+
+
+async def test_first_start_on_the_local_backend_warns_of_nothing(tmp_path):
+    # A first start: nothing but where the logs go. hpctui's local defaults put the scheduler,
+    # the workers and the dashboard on loopback: the workers are local.
+    config = tmp_path / "first.yaml"
+    config.write_text(f"jobqueue:\n  local:\n    log-directory: {tmp_path / 'logs'}\n")
+    app = make_app(tmp_path, config=config)
+    shown = _notifications(app)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.session is not None, what="the session")
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: app.session.snapshot().connected_workers == 1,
+                       what="a worker connected")
+        app.show_pane("network")
+        text = lambda: str(app.pane("network").query_one("#net-scheduler").render())  # noqa: E731
+        await wait_for(pilot, lambda: "listens on tcp://127.0.0.1:" in text(), 30,
+                       what="the scheduler's addresses in the network pane")
+        assert "`interface: lo` chose it" in text()
+        assert "!" not in text(), text()
+        access = lambda: str(app.pane("network").query_one("#net-access").render())  # noqa: E731
+        await wait_for(pilot, lambda: "Dashboard: http://127.0.0.1:" in access(), 30,
+                       what="the dashboard on loopback")
+        assert ":127.0.0.1:" in access()  # ssh -L <port>:127.0.0.1:<port>
+        assert not [m for m in shown if "interfaces" in m or "TLS" in m or "loopback" in m], shown
+        assert _open_warnings(app) == []
+        app._quit()
+    assert app.shutdown(30)
+
+
+async def test_a_user_who_binds_every_interface_is_warned(tmp_path):
+    config = tmp_path / "open.yaml"
+    config.write_text(f"jobqueue:\n  local:\n    log-directory: {tmp_path / 'logs'}\n"
+                      "    scheduler-options: {host: 0.0.0.0}\n")
+    app = make_app(tmp_path, config=config)
+    shown = _notifications(app)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: app.session is not None, what="the session")
         app.show_pane("network")
         text = lambda: str(app.pane("network").query_one("#net-scheduler").render())  # noqa: E731
         await wait_for(pilot, lambda: "listens on tcp://0.0.0.0:" in text(), 30,
                        what="the scheduler's addresses in the network pane")
-        assert "without TLS" in text() and "default route" in text()
+        assert "without TLS" in text() and "`scheduler-options.host: 0.0.0.0` chose it" in text()
+        assert any("all interfaces" in m for m in shown), shown
+        await wait_for(pilot, lambda: _open_warnings(app) != [], 30,
+                       what="the open-scheduler finding")
         app._quit()
     assert app.shutdown(30)
 

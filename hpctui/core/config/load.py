@@ -28,6 +28,7 @@ from hpctui.core.config.profile import (
 )
 
 DEFAULT_FILE_NAME = "hpctui.yaml"
+LOCAL_DEFAULTS = "hpctui's local defaults"
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,13 @@ class Source:
     """Where a key's value came from."""
 
     origin: str  # "default", "file" or "env"
-    where: str = ""  # the file's path or the variable's name; "" for defaults
+    # the file's path or the variable's name; for defaults "" (dask's and dask-jobqueue's)
+    # or LOCAL_DEFAULTS (hpctui's own, local_defaults.yaml)
+    where: str = ""
 
     def __str__(self) -> str:
         if self.origin == "default":
-            return "default"
+            return self.where or "default"
         if self.origin == "env":
             return f"environment variable {self.where}"
         return self.where
@@ -169,20 +172,41 @@ def _package_yaml(package: str, filename: str) -> dict:
 
 
 def package_defaults() -> dict:
-    """The defaults dask-jobqueue and distributed register with dask."""
+    """The defaults dask-jobqueue and distributed register with dask (not hpctui's own)."""
     import dask.config
 
     merged: dict = {}
     dask.config.update(merged, _package_yaml("distributed", "distributed.yaml"))
     dask.config.update(merged, _package_yaml("dask_jobqueue", "jobqueue.yaml"))
-    dask.config.update(merged, local_defaults())
     return merged
 
 
 def local_defaults() -> dict:
-    """hpctui's own defaults for `jobqueue.local` (cores, memory: enough to run on a laptop)."""
+    """hpctui's own defaults for `jobqueue.local`: enough cores and memory to run on a laptop,
+    and everything on loopback (the workers are local), under this host's loopback name."""
     with open(Path(__file__).with_name("local_defaults.yaml")) as f:
-        return yaml.safe_load(f) or {}
+        defaults = yaml.safe_load(f) or {}
+    local = defaults.get("jobqueue", {}).get("local", {})
+    if local.get("interface") == "lo":
+        local["interface"] = loopback_interface()
+    return defaults
+
+
+def loopback_interface() -> str:
+    """This host's loopback interface: `lo` on Linux, `lo0` on macOS and the BSDs."""
+    try:
+        import netifaces
+
+        names = netifaces.interfaces()
+        if "lo" in names:
+            return "lo"
+        for name in names:
+            addresses = netifaces.ifaddresses(name).get(netifaces.AF_INET, [])
+            if any(str(a.get("addr", "")).startswith("127.") for a in addresses):
+                return name
+    except (ImportError, OSError, ValueError):
+        pass
+    return "lo"
 
 
 def _env_layers(env: Mapping[str, str]) -> list[tuple[Source, dict]]:
@@ -228,8 +252,8 @@ def load_profile(kind: str, config_path: str | os.PathLike | None = None, *,
     elif config_path is not None:
         paths = [*paths, str(config_path)]
 
-    defaults = package_defaults()
-    layers: list[tuple[Source, dict]] = [(Source("default"), defaults)]
+    layers: list[tuple[Source, dict]] = [(Source("default"), package_defaults()),
+                                         (Source("default", LOCAL_DEFAULTS), local_defaults())]
     errors: list[ConfigFileError] = []
     files: list[str] = []
     hashes: dict[str, str] = {}
@@ -278,7 +302,9 @@ def load_profile(kind: str, config_path: str | os.PathLike | None = None, *,
 
     unknown: list[str] = []
     known = set(KEYS_BY_KIND[kind]) | set(renames)
-    for src, cfg in layers[1:]:
+    for src, cfg in layers:
+        if src.origin == "default":
+            continue
         found, sec = _lookup(cfg, section)
         if found and isinstance(sec, dict):
             for key in sec:

@@ -35,6 +35,7 @@ from hpctui.core.config.profile import Profile
 from hpctui.core.diagnosis import Finding, apply_fix, diagnose
 from hpctui.core.diagnosis.collector import SignalCollector
 from hpctui.core.doctor import stacks as ds
+from hpctui.core.doctor.libnotes import RoundMessages
 from hpctui.core.doctor.site import environment, login_versions, partitions, still_queued
 from hpctui.core.doctor.timeline import Timeline
 from hpctui.core.doctor.types import (EXIT_CONNECTED, EXIT_NOT_CONNECTED, Change,
@@ -66,8 +67,9 @@ class Doctor:
     """One `hpctui doctor` run; `run()` returns the report. See the module docstring."""
 
     def __init__(self, options: DoctorOptions, progress: Progress | None = None, *,
-                 interfaces=None, session_options: dict | None = None) -> None:
+                 interfaces=None, session_options: dict | None = None, library=None) -> None:
         self.options = options
+        self.library = RoundMessages(library)  # what distributed & co. said, for the notes
         self.progress = progress
         self._interfaces = interfaces  # login-node InterfaceFacts (None: read this host's)
         self._session_options = dict(session_options or {})
@@ -130,6 +132,7 @@ class Doctor:
             timeline.round = number
             rnd = self._round(number, profile, timeline, interfaces, parts, sampled)
             rounds.append(rnd)
+            self.library.round_ended(number)
             best = _best_fix(rnd.findings, profile) if not rnd.connected else None
             step = ds.next_step(rnd, best, o.sample, ds.can_sample(profile) or self._no_sampler)
             if step.note:
@@ -177,6 +180,8 @@ class Doctor:
         left = [j for r in rounds for j in r.left_in_queue]
         if left:
             self.notes.append(f"jobs still in the queue after cancelling: {', '.join(left)}")
+        self.library.round_ended(rounds[-1].number)
+        self.notes.extend(self.library.notes())
         return DoctorReport(
             kind=kind, config_path=str(ws.target.path), fix_mode=o.fix, workers_wanted=o.workers,
             environment=env, problems=tuple(p.message for p in problems),
@@ -377,7 +382,14 @@ class Doctor:
         return result
 
 
-
 def run_doctor(options: DoctorOptions, progress: Progress | None = None, **kwargs) -> DoctorReport:
-    """Run `hpctui doctor`; raises `DoctorInputError` for bad input (exit 2)."""
-    return Doctor(options, progress, **kwargs).run()
+    """Run `hpctui doctor`; raises `DoctorInputError` for bad input (exit 2).
+
+    distributed, tornado and asyncio log and warn in this process while it runs; none of it
+    reaches stdout or stderr: it is captured for the run only and summarised in the notes."""
+    from hpctui.core.batch.djq import ensure_imported
+    from hpctui.core.session.library_output import LibraryCapture
+
+    ensure_imported()  # distributed's own stderr handlers exist before they are set aside
+    with LibraryCapture() as capture:
+        return Doctor(options, progress, library=capture, **kwargs).run()

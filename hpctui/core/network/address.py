@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from hpctui.core.network.facts import InterfaceFacts, interface_of_address
 
-_WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}
+WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}  # hosts that mean "every interface"
 
 SOURCE_HOST = "scheduler-options.host"
 SOURCE_SCHEDULER_INTERFACE = "scheduler-options.interface"
@@ -119,12 +119,16 @@ def describe_scheduler_address(
     advertised_address: str,
     settings: Mapping[str, Any],
     interfaces: list[InterfaceFacts] | None = None,
+    workers_local: bool = False,
 ) -> SchedulerAddressFacts:
-    """Explain a scheduler's listen/contact addresses given the profile's settings."""
+    """Explain a scheduler's listen/contact addresses given the profile's settings.
+
+    `workers_local`: the workers run on this machine (the local backend), so a loopback
+    address is what they should be told, not a mistake."""
     protocol, listen_host, port = split_address(listen_address)
     _, advertised_host, advertised_port = split_address(advertised_address)
     tls = protocol == "tls"
-    on_all = listen_host in _WILDCARD_HOSTS
+    on_all = listen_host in WILDCARD_HOSTS
     iface = interface_of_address(interfaces, advertised_host) if interfaces else None
     warnings = []
     if on_all and not tls:
@@ -134,7 +138,7 @@ def describe_scheduler_address(
             "(dask-jobqueue's temporary certificates), or set `interface` so it listens on one "
             "network only."
         )
-    if _is_loopback(advertised_host):
+    if _is_loopback(advertised_host) and not workers_local:
         warnings.append(
             f"The scheduler advertises a loopback address ({advertised_host}): workers on compute "
             "nodes can never reach it. Set `interface` to one the compute nodes can reach."
@@ -158,6 +162,7 @@ def describe_running_scheduler(
     scheduler_or_cluster: Any,
     settings: Mapping[str, Any],
     interfaces: list[InterfaceFacts] | None = None,
+    workers_local: bool = False,
 ) -> SchedulerAddressFacts:
     """The same, read from a running distributed Scheduler or a cluster holding one."""
     scheduler = getattr(scheduler_or_cluster, "scheduler", scheduler_or_cluster)
@@ -166,5 +171,5 @@ def describe_running_scheduler(
         raise ValueError(f"{scheduler_or_cluster!r} has no running scheduler listener")
     listener = listeners[0]
     return describe_scheduler_address(
-        listener.listen_address, listener.contact_address, settings, interfaces
+        listener.listen_address, listener.contact_address, settings, interfaces, workers_local
     )

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from hpctui.core.config.profile import Profile
-from hpctui.core.network.address import describe_scheduler_address, split_address
+from hpctui.core.network.address import (SOURCE_DEFAULT, SOURCE_HOST, WILDCARD_HOSTS,
+                                         address_source, describe_scheduler_address,
+                                         split_address)
 
 
 def private_dir(path: str | os.PathLike) -> Path:
@@ -55,10 +57,17 @@ def tls_cluster_kwargs(cluster_kwargs: Mapping[str, Any],
 
 
 def listens_on_all_interfaces(profile: Profile) -> bool:
-    """True when the scheduler will bind every interface: no `interface`, and no host or
-    interface in `scheduler-options` (distributed then listens on `tcp://:port`)."""
-    options = profile.get("scheduler-options") or {}
-    return not (profile.get("interface") or options.get("interface") or options.get("host"))
+    """True when the scheduler will bind every interface: the setting that decides its host
+    (dask-jobqueue's precedence: `scheduler-options` host or interface, else `interface`)
+    names none, or names a wildcard host (`0.0.0.0`, `::`): distributed then listens on
+    `tcp://:port`. The local backend's default, `interface: lo`, binds loopback only."""
+    try:
+        source = address_source(profile.settings)
+    except ValueError:  # host and interface both set: distributed refuses to start at all
+        return False
+    if source.key == SOURCE_DEFAULT:
+        return True
+    return source.key == SOURCE_HOST and source.value.strip("[]") in WILDCARD_HOSTS
 
 
 def tls_warning(profile: Profile, scheduler_address: str | None,

@@ -105,14 +105,16 @@ class Workspace:
         return self._history.can_redo
 
     def provenance(self, key: str, short: bool = False) -> str:
-        """Where the value of `key` comes from today: a file, an environment variable, or
-        "default"; keys edited since the last write say so. `short`: the file's name
+        """Where the value of `key` comes from today: a file, an environment variable,
+        "hpctui's local defaults" or "default"; keys edited since the last write say so. `short`: the file's name
         only, `$VAR` for a variable (for narrow tables)."""
         source = self.loaded.provenance.get(key, Source("default"))
         if short and source.origin == "file":
             text = os.path.basename(source.where)
         elif short and source.origin == "env":
             text = "$" + source.where
+        elif short and source.origin == "default" and source.where:
+            text = "hpctui"  # local_defaults.yaml, not dask-jobqueue's
         else:
             text = tilde(str(source))
         if self.pending.get(key) != self.written.get(key):
