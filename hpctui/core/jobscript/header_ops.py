@@ -73,8 +73,9 @@ def skip_line(profile: Profile, line: str) -> OpResult:
         return _result(profile, profile, f"cannot skip {line!r}: {s.reason}", ok=False)
     new = profile.with_setting("job-directives-skip", _list(profile, "job-directives-skip")
                                + [s.entry])
-    return _result(profile, new, f"skipping {line!r}: added {s.entry!r} to "
-                                 f"job-directives-skip ({s.reason})")
+    # The entry and what it skips come first: the status line is short, and the skipped
+    # line itself is marked in the list.
+    return _result(profile, new, f"job-directives-skip: added {s.entry!r}, which {s.reason}")
 
 
 def unskip_line(profile: Profile, line: str) -> OpResult:

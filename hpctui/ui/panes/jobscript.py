@@ -78,7 +78,7 @@ class JobScriptPane(Pane):
     JobScriptPane > #script-preview-title { height: 1; text-style: bold; }
     JobScriptPane > #script-preview { height: 1fr; }
     JobScriptPane > #script-problems { height: auto; max-height: 6; }
-    JobScriptPane > #script-message { height: 1; color: $text-muted; }
+    JobScriptPane > #script-message { height: auto; max-height: 2; color: $text-muted; }
     """
     BINDINGS = [
         Binding("x", "toggle_line", "Skip/un-skip"),

@@ -71,8 +71,8 @@ def test_the_story_skip_the_time_then_set_the_memory_and_the_mem_line_stays():
     p = p.with_setting("cores", 1).with_setting("memory", "8 GB")
     r = skip_line(p, "#SBATCH -t 00:30:00")
     assert r.profile.get("job-directives-skip") == ["#SBATCH -t"]
-    assert r.message == ("skipping '#SBATCH -t 00:30:00': added '#SBATCH -t' to "
-                         "job-directives-skip (skips every `#SBATCH -t` line, whatever the time)")
+    assert r.message == ("job-directives-skip: added '#SBATCH -t', which skips every "
+                         "`#SBATCH -t` line, whatever the time")
     after = r.profile.with_setting("memory", "10 GB").with_setting("walltime", "02:00:00")
     header = render(after).header_lines
     assert "#SBATCH --mem=10G" in header
