@@ -6,7 +6,8 @@
         the config changes that make the generated header match FILE's, what can't be
         matched, and the resulting script diff; --write puts the changes in the config file
 
-Notes (renamed keys, unknown keys, dask-jobqueue's warnings) go to stderr so that stdout is
+Notes (renamed keys, unknown keys, dask-jobqueue's warnings, `job-directives-skip` entries
+that remove a line they were not chosen for or nothing) go to stderr so that stdout is
 exactly the script and can be piped into `sbatch`. No traceback ever reaches the user.
 """
 
@@ -95,7 +96,12 @@ def _run(args) -> int:
         return _import(args, kind, loaded)
 
     from hpctui.core.jobscript.render import render
+    from hpctui.core.jobscript.skip_check import check_skips
 
+    # Before rendering: a skip entry that removes a line it was not chosen for is what a
+    # user piping this into sbatch would otherwise never see.
+    for issue in check_skips(loaded.profile):
+        _err(f"hpctui script: warning: jobqueue.{kind}: {issue.summary()}")
     rendered = render(loaded.profile)
     for warning in rendered.warnings:
         _err(f"hpctui script: warning: {warning}")

@@ -26,9 +26,14 @@ class DiagnosisMixin:
     def _maybe_diagnose(self) -> None:
         if self.collector is None or self.workspace is None:
             return
-        if self.collector.version == self._diagnosed_version:
+        # The pending profile counts as a signal: the skip-entry rule checks it, so an edit
+        # shows its finding (or clears it) without waiting for the session to say anything.
+        pending = self.workspace.pending
+        if (self.collector.version == self._diagnosed_version
+                and pending is getattr(self, "_diagnosed_pending", None)):
             return
         self._diagnosed_version = self.collector.version
+        self._diagnosed_pending = pending
         stacks = self.pane("stacks")
         network = self.pane("network")
         extra = {
@@ -36,6 +41,7 @@ class DiagnosisMixin:
             # The interfaces let the network rules name the one that reaches the nodes.
             "login_interfaces": tuple(network.facts) if network is not None else (),
             "probe": network.probe if network is not None else None,
+            "pending_profile": pending,
         }
         self._diagnose(self.workspace.applied, extra)
 

@@ -64,6 +64,7 @@ class EditingMixin:
             if pane is not None and pane is not message._sender:
                 pane.refresh_view()
         self.notice(message.description)
+        self._maybe_diagnose()  # findings about the profile itself follow the edit at once
         if self.workspace is not None and self.workspace.auto_apply:
             self.post_message(ApplyProfile())
 

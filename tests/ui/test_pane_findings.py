@@ -38,7 +38,7 @@ async def test_rows_are_ordered_by_confidence_with_markers(tmp_path):
         assert marks["#8"] == "★" and marks["#1"] == "★" and marks["#15"] == "★"
         assert marks["#23"] == "!"  # an action in words only
         assert "✗ 4 findings" in _text(app, "#findings-count")
-        assert "★ f: add '--mem=' to job-directives-skip" in _text(app, "#findings-detail")
+        assert "★ f: add '#SBATCH --mem' to job-directives-skip" in _text(app, "#findings-detail")
         assert pane.selected.rule_id == "slurm-mem-per-cpu"
 
 
@@ -147,3 +147,74 @@ async def test_findings_given_before_mounting_are_drawn(tmp_path):
         await pilot.pause()
         assert app.query_one(DataTable).row_count == 4
         assert app.query_one(FindingsPane).selected.rule_id == "slurm-mem-per-cpu"
+
+
+SKIP_CONFIG = """\
+jobqueue:
+  slurm:
+    cores: 1
+    memory: 8GB
+    walltime: '00:30:00'
+    job-directives-skip: ['0']   # once written for the time line alone
+"""
+
+
+async def test_an_edit_that_makes_a_skip_entry_remove_the_memory_shows_at_once(tmp_path):
+    # The whole app: '0' removes only '#SBATCH -t 00:30:00' while the memory is 8 GB; the
+    # user sets 10 GB in Settings and, before anything is applied, the Findings pane says
+    # that '0' now removes '#SBATCH --mem=10G' too; f removes it, and the finding goes.
+    from hpctui.core.session.context import LaunchContext
+    from hpctui.core.session.workspace import Workspace
+    from hpctui.ui.app import HpcTuiApp
+    from hpctui.ui.screens.apply import ApplyScreen
+
+    class App(HpcTuiApp):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.diagnoses: list[list[str]] = []  # the rule ids of each diagnosis shown
+
+        # Textual calls the handler of every class in the MRO: no super() call here.
+        def on_findings_updated(self, message) -> None:
+            self.diagnoses.append([f.rule_id for f in message.findings])
+
+    path = tmp_path / "site.yaml"
+    path.write_text(SKIP_CONFIG)
+    app = App(LaunchContext("slurm", "test", path, True),
+              workspace_loader=lambda: Workspace.from_config(
+                  "slurm", path, paths=[], environ={}, interfaces=["lo", "ib0"]))
+
+    async def until(check, what):
+        for _ in range(400):
+            if check():
+                return
+            await pilot.pause(0.05)
+        raise AssertionError(f"never: {what}")
+
+    def skip_rules():
+        pane = app.pane("findings")
+        return [f.rule_id for f in pane.findings] if app._pane_ready(pane) else None
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(lambda: app.collector is not None and app._pane_ready(app.pane("settings")),
+                    "the config loaded and the session started")
+        await until(lambda: app.diagnoses, "a first diagnosis")
+        assert "skip-entry-too-broad" not in app.diagnoses[-1]
+        settings = app.pane("settings")
+        settings.edit_key("memory")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"10 GB", "enter")
+        assert app.workspace.pending.get("memory") == "10 GB" and app.workspace.has_pending_change
+        await until(lambda: "skip-entry-too-broad" in skip_rules(), "the skip finding")
+        findings = app.pane("findings")
+        assert findings.select_rule("skip-entry-too-broad")
+        findings.query_one(DataTable).focus()
+        await pilot.pause()
+        detail = _text(app, "#findings-detail")
+        assert "The skip entry '0' removes 2 different header lines" in detail
+        assert "★ f: remove '0' from job-directives-skip" in detail
+        assert "'#SBATCH -t' (removes '#SBATCH -t 00:30:00')" in detail
+        await pilot.press("f")
+        assert app.workspace.pending.get("job-directives-skip") == []
+        await until(lambda: isinstance(app.screen, ApplyScreen), "the apply preview")
+        await pilot.press("escape")
+        await until(lambda: "skip-entry-too-broad" not in skip_rules(), "the finding gone")

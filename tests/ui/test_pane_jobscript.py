@@ -26,8 +26,9 @@ async def test_skip_and_unskip_a_line_with_x(tmp_path):
         await _goto(pilot, app, "#SBATCH -p debug")
         await pilot.press("x")
         assert "#SBATCH -p debug" not in ws.preview().script
-        assert ws.pending.get("job-directives-skip")
-        assert len(app.edits) == 1 and "skipping '#SBATCH -p debug'" in app.edits[0]
+        assert ws.pending.get("job-directives-skip") == ["#SBATCH -p"]
+        assert app.edits == ["job-directives-skip: added '#SBATCH -p', which skips every "
+                             "`#SBATCH -p` line, whatever the partition"]
         pane = app.query_one(JobScriptPane)
         assert pane.highlighted_line.text == "#SBATCH -p debug"
         assert pane.highlighted_line.state == "skipped"
@@ -37,6 +38,29 @@ async def test_skip_and_unskip_a_line_with_x(tmp_path):
         assert "#SBATCH -p debug" in ws.preview().script
         assert not ws.pending.get("job-directives-skip")
         assert len(app.edits) == 2
+
+
+async def test_x_writes_the_option_entry_and_the_status_line_says_what_it_is(tmp_path):
+    # The story: skip the time line, then change the memory (and the time): the
+    # entry is '#SBATCH -t', never a fragment of "01:00:00", so --mem=10G stays.
+    ws = make_workspace(tmp_path)
+    app = PaneApp(JobScriptPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _goto(pilot, app, "#SBATCH -t 01:00:00")
+        await pilot.press("x")
+        assert ws.pending.get("job-directives-skip") == ["#SBATCH -t"]
+        said = ("job-directives-skip: added '#SBATCH -t', which skips every `#SBATCH -t` line, "
+                "whatever the time")
+        assert app.edits == [said]
+        assert said in str(app.query_one("#script-message", Static).render())
+        pane = app.query_one(JobScriptPane)
+        assert pane.highlighted_line.skipped_by == ("#SBATCH -t",)
+        ws.set_key("memory", "10 GB")
+        ws.set_key("walltime", "02:00:00")
+        pane.refresh_view()
+        assert "#SBATCH --mem=10G" in _texts(app) and "#SBATCH --mem=10G" in ws.preview().script
+        assert [(h.text, h.skipped_by) for h in pane._lines if h.state == "skipped"] == [
+            ("#SBATCH -t 02:00:00", ("#SBATCH -t",))]
 
 
 async def test_add_edit_remove_directive(tmp_path):

@@ -19,7 +19,10 @@ SET = "set"  # key = value (a `jobqueue.<kind>` key or `distributed.<dotted key>
 ADD_DIRECTIVE = "add-directive"  # append value to job-extra-directives (unless already there)
 SKIP_HEADER = "skip-header"  # append value (a substring) to job-directives-skip; line = the line it drops
 REMOVE_KEY = "remove-key"  # unset key (dask-jobqueue then uses its default)
-OPS = (SET, ADD_DIRECTIVE, SKIP_HEADER, REMOVE_KEY)
+# Remove the job-directives-skip entry equal to value. Relative, like skip-header, so two
+# fixes about two entries of one list can both be applied, in either order.
+UNSKIP_HEADER = "unskip-header"
+OPS = (SET, ADD_DIRECTIVE, SKIP_HEADER, REMOVE_KEY, UNSKIP_HEADER)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class PatchOp:
         if self.op == SKIP_HEADER:
             where = f" (drops {self.line!r})" if self.line else ""
             return f"add {self.value!r} to job-directives-skip{where}"
+        if self.op == UNSKIP_HEADER:
+            return f"remove {self.value!r} from job-directives-skip"
         return f"remove {self.key}"
 
 
@@ -115,6 +120,11 @@ def apply_fix(profile: Profile, fix: Fix) -> Profile:
             extra = list(profile.get("job-extra-directives") or [])
             if op.value not in extra:
                 profile = profile.with_setting("job-extra-directives", extra + [op.value])
+        elif op.op == UNSKIP_HEADER:
+            skips = list(profile.get("job-directives-skip") or [])
+            if any(str(e) == str(op.value) for e in skips):
+                profile = profile.with_setting(
+                    "job-directives-skip", [e for e in skips if str(e) != str(op.value)])
         else:  # SKIP_HEADER
             skips = list(profile.get("job-directives-skip") or [])
             if op.value not in skips:

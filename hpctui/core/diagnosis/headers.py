@@ -1,8 +1,8 @@
 """Header-line skips for a fix: which `job-directives-skip` entry drops the line carrying an option.
 
 With a profile, the lines are the ones dask-jobqueue generates for it and the entry is the one
-`header_ops.suggest_skip` picks (the option as written when that alone is unique, else the
-shortest unique substring), so exactly that line goes. Without a profile the option itself is
+`header_ops.suggest_skip` picks (the directive's prefix and option, `#BSUB -n`, extended only
+as far as needed), so exactly that line goes, today and when its value changes. Without a profile the option itself is
 used, spelled so it cannot catch a longer option: `-n ` (not `-nnodes`), `--mem=` (not
 `--mem-per-cpu`).
 """
@@ -48,7 +48,7 @@ def skip_ops(profile: Profile | None, options: list[str], required: bool = True)
         if any(entry in line for entry in skips):
             continue  # already skipped
         suggestion = suggest_skip(profile, line)
-        entry = suggestion.readable or suggestion.substring
+        entry = suggestion.entry
         if entry is not None:
             ops.append(PatchOp(SKIP_HEADER, "job-directives-skip", entry, line))
     return ops
@@ -63,7 +63,7 @@ def skip_lines_ops(profile: Profile, indices: list[int]) -> list[PatchOp]:
         if i >= len(lines) or any(entry in lines[i] for entry in skips):
             continue
         suggestion = suggest_skip(profile, lines[i])
-        entry = suggestion.readable or suggestion.substring
+        entry = suggestion.entry
         if entry is not None:
             ops.append(PatchOp(SKIP_HEADER, "job-directives-skip", entry, lines[i]))
     return ops

@@ -37,9 +37,19 @@ def worker_addresses(s: Signals) -> list[str]:
     for log in s.worker_logs:
         for line in log.lines:
             m = _OWN_ADDRESS.search(line)
-            if m and m.group(1) not in seen and not m.group(1).startswith("127."):
+            if m and m.group(1) not in seen and not m.group(1).startswith("127.") \
+                    and _is_ipv4(m.group(1)):
                 seen.append(m.group(1))
     return seen
+
+
+def _is_ipv4(text: str) -> bool:
+    # A cut log line can end inside the address ("tcp://0"): digits, but no address.
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def sharing_subnet(facts: tuple[InterfaceFacts, ...], address: str) -> InterfaceFacts | None:

@@ -14,9 +14,10 @@ JSON schema of `findings_to_json(findings)` (version 1), also in docs/findings-s
           "evidence": [{"source": str, "line": int | null, "text": str}],
           "fix": {
             "summary": str,              # the whole fix in words
-            "ops": [{"op": "set" | "add-directive" | "skip-header" | "remove-key",
+            "ops": [{"op": "set" | "add-directive" | "skip-header" | "remove-key"
+                           | "unskip-header",
                      "key": str,         # dashed config name, or "distributed.<dotted key>"
-                     "value": any JSON,  # new value / directive / skip substring; null for remove-key
+                     "value": any JSON,  # new value / directive / skip entry; null for remove-key
                      "line": str | null}],  # skip-header: the header line it drops
             "action": str | null         # a step no config key does, in words
           }

@@ -64,6 +64,10 @@ class Signals:
     """Everything hpctui knows about the current attempt; every field may be empty."""
 
     profile: Profile | None = None
+    # The profile being edited, when it is not the one the attempt runs (the TUI): rules
+    # about the configuration itself (skip entries) check this one, so their findings
+    # follow each edit before anything is applied.
+    pending_profile: Profile | None = None
     submit_failures: tuple[SubmitRejection, ...] = ()
     # Errors raised in hpctui's own process (dask-jobqueue's ValueErrors, a missing command).
     errors: tuple[str, ...] = ()
@@ -95,8 +99,10 @@ class Signals:
                 if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)):
                     raise TypeError(f"Signals.{name}: expected a sequence, got {value!r}")
                 object.__setattr__(self, name, tuple(value))
-        if self.profile is not None and not isinstance(self.profile, Profile):
-            raise TypeError(f"Signals.profile: expected a Profile, got {self.profile!r}")
+        for name in ("profile", "pending_profile"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Profile):
+                raise TypeError(f"Signals.{name}: expected a Profile, got {value!r}")
 
     @property
     def kind(self) -> str | None:

@@ -34,6 +34,7 @@ import time
 from hpctui.core.config.profile import Profile
 from hpctui.core.diagnosis import Finding, apply_fix, diagnose
 from hpctui.core.diagnosis.collector import SignalCollector
+from hpctui.core.diagnosis.skips import RULE_IDS as SKIP_RULES
 from hpctui.core.doctor import stacks as ds
 from hpctui.core.doctor.libnotes import RoundMessages
 from hpctui.core.doctor.site import environment, login_versions, partitions, still_queued
@@ -53,7 +54,7 @@ REFUSED_GRACE = 3.0  # after a refusal with no job queued, how long to wait for 
 def _best_fix(findings, profile: Profile) -> Finding | None:
     """The most confident finding whose configuration change actually changes the profile."""
     for f in findings:  # diagnose() orders them most confident first
-        if not f.fix.ops:
+        if not f.fix.ops or f.rule_id in SKIP_RULES:  # a warning, not why the round failed
             continue
         try:
             if apply_fix(profile, f.fix) != profile:
@@ -123,6 +124,13 @@ class Doctor:
         env = environment(kind, getattr(detection, "reason", ""), interfaces)
         self._say(f"hpctui doctor: {kind}, config {ws.target.path}, {o.workers} worker(s), "
                   f"{o.timeout:g} s per round" + (", --fix" if o.fix else ""))
+        # Skip entries that remove a line they were not chosen for, or nothing: said before
+        # round 1 and kept with the profile's warnings (each round's findings hold them too).
+        from hpctui.core.jobscript.skip_check import check_skips
+
+        skip_warnings = tuple(i.summary() for i in check_skips(profile))
+        for warning in skip_warnings:
+            self._say(f"warning: {warning}")
         timeline = Timeline(self.t0, self.progress)
         parts = partitions(kind)
         rounds: list[Round] = []
@@ -184,7 +192,7 @@ class Doctor:
         self.notes.extend(self.library.notes())
         return DoctorReport(
             kind=kind, config_path=str(ws.target.path), fix_mode=o.fix, workers_wanted=o.workers,
-            environment=env, problems=tuple(p.message for p in problems),
+            environment=env, problems=tuple(p.message for p in problems) + skip_warnings,
             rounds=tuple(rounds), timeline=tuple(timeline.entries), changes=tuple(changes),
             notes=tuple(self.notes), exit_code=EXIT_CONNECTED if ok else EXIT_NOT_CONNECTED)
 

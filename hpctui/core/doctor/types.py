@@ -135,7 +135,7 @@ class DoctorReport:
     fix_mode: bool
     workers_wanted: int
     environment: Environment
-    problems: tuple[str, ...]  # validation warnings of the starting profile
+    problems: tuple[str, ...]  # the starting profile's warnings (validation, skip entries)
     rounds: tuple[Round, ...]
     timeline: tuple[TimelineEntry, ...]
     changes: tuple[Change, ...]

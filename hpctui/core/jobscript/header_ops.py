@@ -6,12 +6,10 @@ profile is immutable, so the history is just a list of profiles.
 
 The skip rule is dask-jobqueue's: a generated header line is dropped when any
 `job-directives-skip` entry is a substring of it (HTCondor: when the entry is the submit
-key). "Skip this line" adds the SHORTEST substring of the line that is in no other generated
-line, so exactly that line goes. Among substrings of that shortest length, the most readable
-one wins: one that starts at an option (after "#SBATCH " or a space, or at a "-"), then one
-without surrounding spaces, then the leftmost. Readability never buys length: `m` beats
-`--mem=` when `m` alone is unique, because "shortest" is the promise; `SkipSuggestion`
-also carries the shortest option-shaped alternative (`--mem=`, `-R`, `-n 128`) for the UI to offer.
+key), in every script rendered from then on. "Skip this line" adds the entry
+`skip_entry.choose_entry` picks: the directive's prefix and option (`#SBATCH -t`), extended
+only as far as needed to spare every other generated line, so it removes exactly that line
+today and still names the same directive when values change.
 """
 
 from __future__ import annotations
@@ -19,82 +17,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from hpctui.core.jobscript.render import DiffLine, ScriptError, diff_lines, generated_header_lines, \
-    render_job_script
 from hpctui.core.config.profile import Profile
+from hpctui.core.jobscript.render import DiffLine, ScriptError, diff_lines, generated_header_lines, \
+    render_job_script, skippable_header_lines
+from hpctui.core.jobscript.skip_entry import SkipChoice, choose_entry
 
 
-@dataclass(frozen=True)
-class SkipSuggestion:
-    """The substring that removes exactly one header line, or why there is none."""
-
-    line: str
-    substring: str | None  # None when every substring also occurs in another line
-    readable: str | None  # the option as written ("--mem="), if that alone is unique
-    reason: str
-
-
-def _unique(sub: str, others: list[str]) -> bool:
-    return not any(sub in o for o in others)
-
-
-def _readability(line: str, start: int, sub: str) -> tuple:
-    at_option = sub.startswith("-") or start == 0 or line[start - 1] == " "
-    return (not at_option, sub != sub.strip(), start)
-
-
-def shortest_unique_substring(line: str, others: list[str]) -> str | None:
-    """The shortest substring of `line` in none of `others` (most readable of ties)."""
-    for length in range(1, len(line) + 1):
-        best = None
-        for start in range(0, len(line) - length + 1):
-            sub = line[start:start + length]
-            if _unique(sub, others):
-                key = _readability(line, start, sub)
-                if best is None or key < best[0]:
-                    best = (key, sub)
-        if best is not None:
-            return best[1]
-    return None
-
-
-def _readable_substring(line: str, others: list[str]) -> str | None:
-    # The option as a person would write it: "--mem=", else the whole word ("-R"), else the
-    # option with its value ("-n 128"); the first of those that no other line contains.
-    words = line.split(" ")[1:]
-    for i, word in enumerate(words):
-        if not word.startswith("-"):
-            continue
-        candidates = [word[:word.index("=") + 1]] if "=" in word else []
-        candidates.append(word)
-        if i + 1 < len(words):
-            candidates.append(f"{word} {words[i + 1]}")
-        for sub in candidates:
-            if _unique(sub, others):
-                return sub
-    return None
-
-
-def suggest_skip(profile: Profile, line: str) -> SkipSuggestion:
+def suggest_skip(profile: Profile, line: str) -> SkipChoice:
     """How to skip one generated header line of `profile` without touching any other."""
     generated = generated_header_lines(profile)
     if line not in generated:
-        return SkipSuggestion(line, None, None,
-                              "not a line dask-jobqueue generates (added directives are "
-                              "never skipped: remove them instead)")
-    if profile.kind == "htcondor":
-        key = line.split(" = ", 1)[0]
-        return SkipSuggestion(line, key, key, f"HTCondor skips whole submit keys: {key!r}")
-    others = [g for g in generated if g != line] if generated.count(line) == 1 else None
-    if others is None:
-        return SkipSuggestion(line, None, None, "the same line is generated twice")
-    sub = shortest_unique_substring(line, others)
-    if sub is None:
-        return SkipSuggestion(line, None, None,
-                              "every part of this line also occurs in another header line, "
-                              "so no skip entry removes it alone")
-    return SkipSuggestion(line, sub, _readable_substring(line, others),
-                          f"{sub!r} occurs in this header line and in no other")
+        return SkipChoice(line, None, False,
+                          "not a line dask-jobqueue generates (added directives are "
+                          "never skipped: remove them instead)")
+    skippable = skippable_header_lines(profile)
+    if line not in skippable:
+        return SkipChoice(line, None, False,
+                          "dask-jobqueue writes this line after applying job-directives-skip, "
+                          "so no entry removes it")
+    if generated.count(line) > 1:
+        return SkipChoice(line, None, False, "the same line is generated twice")
+    # Only lines an entry can remove need sparing.
+    return choose_entry(profile.kind, line, [g for g in skippable if g != line])
 
 
 @dataclass(frozen=True)
@@ -123,14 +67,15 @@ def _list(profile: Profile, key: str) -> list:
 
 
 def skip_line(profile: Profile, line: str) -> OpResult:
-    """Add the shortest substring that removes exactly `line` to `job-directives-skip`."""
+    """Add the entry that removes exactly `line` (prefix and option) to `job-directives-skip`."""
     s = suggest_skip(profile, line)
-    if s.substring is None:
+    if s.entry is None:
         return _result(profile, profile, f"cannot skip {line!r}: {s.reason}", ok=False)
     new = profile.with_setting("job-directives-skip", _list(profile, "job-directives-skip")
-                               + [s.substring])
-    return _result(profile, new, f"skipping {line!r}: added {s.substring!r} to "
-                                 f"job-directives-skip ({s.reason})")
+                               + [s.entry])
+    # The entry and what it skips come first: the status line is short, and the skipped
+    # line itself is marked in the list.
+    return _result(profile, new, f"job-directives-skip: added {s.entry!r}, which {s.reason}")
 
 
 def unskip_line(profile: Profile, line: str) -> OpResult:

@@ -3,9 +3,9 @@
 The way experts fix a rejected script (the Summit story) is to compare the generated script
 with one that works and edit the header until they agree. This does that comparison:
 directive by directive (compared as shell words, so `-P "X"` and `-P X` agree), every
-generated directive the known-good script lacks gets a `job-directives-skip` entry (the
-shortest substring that spares every directive that is kept), every directive only the
-known-good script has becomes a `job-extra-directives` entry, and its set-up lines
+generated directive the known-good script lacks gets a `job-directives-skip` entry (its
+prefix and option, chosen as the Job script pane's skip chooses it), every directive only
+the known-good script has becomes a `job-extra-directives` entry, and its set-up lines
 (`module load`, `conda activate`, ...) become a suggested `job-script-prologue`; a
 different Python in front of the worker command becomes a suggested `python`. What can't
 be expressed in dask-jobqueue's keys is listed, not silently dropped.
@@ -19,9 +19,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from hpctui.core.jobscript.header_ops import shortest_unique_substring
 from hpctui.core.jobscript.render import DiffLine, ScriptError, diff_lines, generated_header_lines, \
-    render_job_script
+    render_job_script, skippable_header_lines
+from hpctui.core.jobscript.skip_entry import choose_entry
 from hpctui.core.batch.kinds import get_kind
 from hpctui.core.config.profile import Profile
 
@@ -146,6 +146,7 @@ def _import(profile: Profile, start: Profile, text: str, first: dict) -> KnownGo
             skip_idx.append(i)
     kept_lines = [generated[i] for i in kept_idx]
     unmatched: list[str] = []
+    skippable = skippable_header_lines(base)
 
     skips: list[str] = []
     for i in skip_idx:
@@ -155,7 +156,15 @@ def _import(profile: Profile, start: Profile, text: str, first: dict) -> KnownGo
             continue
         if any(s in line for s in skips):
             continue  # an earlier entry already removes it, and spares every kept line
-        sub = shortest_unique_substring(line, kept_lines)
+        if line not in skippable:
+            unmatched.append(f"header: dask-jobqueue writes {line!r} after applying "
+                             "job-directives-skip, so no entry removes it")
+            continue
+        # The entry the Job script pane's skip would write (prefix and option, removing this
+        # line alone), so the skip check finds nothing to say about an imported one; failing
+        # that, one that at least spares every kept line.
+        sub = choose_entry(kind, line, [g for g in skippable if g != line]).entry \
+            or choose_entry(kind, line, [k for k in kept_lines if k in skippable]).entry
         if sub is None:
             unmatched.append(f"header: cannot skip {line!r} without also removing a "
                              f"directive the known-good script has")

@@ -142,6 +142,24 @@ def generated_header_lines(profile: Profile) -> list[str]:
         return header_lines_of(profile.kind, _build_job(base))
 
 
+def skippable_header_lines(profile: Profile) -> list[str]:
+    """The generated lines a `job-directives-skip` entry can remove, in order.
+
+    Not all of them: dask-jobqueue writes OAR's memory property line (`#OAR -p memcore>=...`)
+    after applying the skips, so no entry ever removes it. Found by dask-jobqueue itself:
+    the lines still there when every generated line (HTCondor: key) is an entry.
+    """
+    generated = generated_header_lines(profile)
+    entries = [line.split(" = ", 1)[0] for line in generated] if profile.kind == "htcondor" \
+        else generated
+    base = profile.with_setting("job-directives-skip", entries).with_setting(
+        "job-extra-directives", {} if profile.kind == "htcondor" else [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        left = set(header_lines_of(profile.kind, _build_job(base)))
+    return [line for line in generated if line not in left]
+
+
 @dataclass(frozen=True)
 class DiffLine:
     """One line of a line diff: op is "+" (added), "-" (removed) or " " (unchanged)."""

@@ -160,7 +160,7 @@ class Workspace:
         return result
 
     def skip_line(self, line: str) -> OpResult:
-        """Skip a generated header line (the shortest substring that drops only it)."""
+        """Skip a generated header line (its prefix and option: the entry that drops only it)."""
         return self._edit(header_ops.skip_line, line)
 
     def unskip_line(self, line: str) -> OpResult:

@@ -79,6 +79,7 @@ class JobScriptPane(Pane):
     JobScriptPane > #script-preview { height: 1fr; }
     JobScriptPane > #script-problems { height: auto; max-height: 6; }
     JobScriptPane > #script-message { height: 1; color: $text-muted; }
+    JobScriptPane.-said > #script-message { height: auto; max-height: 2; }
     """
     BINDINGS = [
         Binding("x", "toggle_line", "Skip/un-skip"),
@@ -149,6 +150,9 @@ class JobScriptPane(Pane):
         status = "pending change (not applied)" if ws.has_pending_change else "as applied"
         auto = "auto-apply on" if ws.auto_apply else "auto-apply off"
         message = ws.last_message or "x skip/un-skip  a add  e edit  d remove  p prologue  u undo"
+        # What an edit did may take two rows (a skip says its entry and what it skips); the
+        # key hint keeps to one, so the preview keeps its height until something is said.
+        self.set_class(bool(ws.last_message), "-said")
         self.query_one("#script-message", Static).update(
             Content.styled(f"[{status}; {auto}] {message}", ""))
 

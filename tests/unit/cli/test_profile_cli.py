@@ -44,6 +44,34 @@ def test_prints_the_job_script(tmp_path, capsys):
     assert err == ""
 
 
+def test_a_skip_entry_that_removes_two_options_is_a_warning_on_stderr(tmp_path, capsys):
+    # The story, hand-written: '0' once skipped the time alone; with 10 GB of memory
+    # it also removes --mem. The script still goes to stdout, as dask-jobqueue renders it.
+    cfg = _config(tmp_path, "jobqueue:\n  slurm:\n    cores: 1\n    memory: 10 GB\n"
+                            "    job-directives-skip: ['0']\n")
+    assert _run(["--scheduler", "slurm", "--config", cfg]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("#!/usr/bin/env bash\n\n#SBATCH -J dask-worker\n")
+    assert "#SBATCH --mem" not in out and "#SBATCH -t" not in out
+    assert err.splitlines() == [
+        "hpctui script: warning: jobqueue.slurm: job-directives-skip: '0' removes 2 header "
+        "lines with different options: '#SBATCH --mem=10G', '#SBATCH -t 00:30:00'; remove it "
+        "and skip only the line you meant ('#SBATCH --mem' for '#SBATCH --mem=10G' or "
+        "'#SBATCH -t' for '#SBATCH -t 00:30:00')"]
+
+
+def test_a_stale_skip_entry_is_a_warning_and_an_option_entry_is_quiet(tmp_path, capsys):
+    cfg = _config(tmp_path, "jobqueue:\n  slurm:\n    cores: 1\n    memory: 10 GB\n"
+                            "    job-directives-skip: ['#SBATCH -t', '--exclusive']\n")
+    assert _run(["--scheduler", "slurm", "--config", cfg]) == 0
+    out, err = capsys.readouterr()
+    assert "#SBATCH --mem=10G" in out and "#SBATCH -t" not in out
+    assert err.splitlines() == [
+        "hpctui script: warning: jobqueue.slurm: job-directives-skip: '--exclusive' removes no "
+        "header line; remove it (dask-jobqueue matches it against every header line it "
+        "generates, so it may start removing one when a value changes)"]
+
+
 def test_validation_errors_exit_2_without_traceback(tmp_path, capsys):
     cfg = _config(tmp_path, "jobqueue:\n  slurm:\n    cores: 4\n    memory: 12 GiGs\n"
                             "    walltme: '1'\n")

@@ -55,9 +55,9 @@ def test_summit_bsub_rejection_skips_n_R_M_and_adds_nnodes():
             "without a resource string.") in texts
     assert "bsub /tmp/tmp4874eufw.sh (exit code 255)" in texts
     assert f.fix.ops == (
-        PatchOp(SKIP_HEADER, "job-directives-skip", "-n", "#BSUB -n 128"),
-        PatchOp(SKIP_HEADER, "job-directives-skip", "-R", '#BSUB -R "span[hosts=1]"'),
-        PatchOp(SKIP_HEADER, "job-directives-skip", "-M", "#BSUB -M 500000"),
+        PatchOp(SKIP_HEADER, "job-directives-skip", "#BSUB -n", "#BSUB -n 128"),
+        PatchOp(SKIP_HEADER, "job-directives-skip", "#BSUB -R", '#BSUB -R "span[hosts=1]"'),
+        PatchOp(SKIP_HEADER, "job-directives-skip", "#BSUB -M", "#BSUB -M 500000"),
         PatchOp(ADD_DIRECTIVE, "job-extra-directives", "-nnodes 1"),
     )
     fixed = header(render_job_script(apply_fix(SUMMIT, f.fix)))
@@ -83,7 +83,8 @@ def test_slurm_mem_per_node_refused_becomes_mem_per_cpu():
     assert f.rule_id == "slurm-mem-per-cpu"
     assert f.evidence[1].text.startswith("sbatch: error: lua: Requesting memory by node")
     # 20 GB / 8 cores = 2.5e9 bytes, rounded up in SLURM's binary units.
-    assert f.fix.ops == (PatchOp(SKIP_HEADER, "job-directives-skip", "--mem=", "#SBATCH --mem=19G"),
+    assert f.fix.ops == (PatchOp(SKIP_HEADER, "job-directives-skip", "#SBATCH --mem",
+                                 "#SBATCH --mem=19G"),
                          PatchOp(ADD_DIRECTIVE, "job-extra-directives", "--mem-per-cpu=3G"))
     fixed = header(render_job_script(apply_fix(profile, f.fix)))
     assert "#SBATCH --mem-per-cpu=3G" in fixed

@@ -72,6 +72,19 @@ def test_good_profile_connects_exit_0_and_json_schema(tmp_path):
     assert doc["findings"] == [] and doc["changes"] == []
 
 
+def test_a_skip_entry_that_removes_nothing_is_said_before_round_1_and_blocks_nothing(tmp_path):
+    path = _config(tmp_path, sys.executable, "doc-skip")
+    path.write_text(path.read_text() + "    job-directives-skip: ['#SBATCH -t']\n")
+    out = _doctor(tmp_path, "--config", path, "--timeout", 60)
+    assert out.returncode == 0, out.stderr + out.stdout
+    warning = ("warning: job-directives-skip: '#SBATCH -t' removes no header line; remove it")
+    progress = out.stderr.splitlines()
+    said = next(i for i, line in enumerate(progress) if line.startswith(warning))
+    assert said < next(i for i, line in enumerate(progress) if line.startswith("round 1"))
+    assert "profile warning: job-directives-skip: '#SBATCH -t' removes no header line" \
+        in out.stdout
+
+
 def test_wrong_python_without_fix_exits_1_and_leaves_the_file(tmp_path):
     path = _config(tmp_path, "/nonexistent/bin/python", "doc-nofix")
     before = path.read_text()

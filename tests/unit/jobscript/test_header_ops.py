@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
-
 from hpctui.core.config.load import load_profile
 from hpctui.core.jobscript.header_ops import (
-    History, add_directive, edit_directive, set_key, set_prologue, shortest_unique_substring,
-    skip_line, suggest_skip, unskip_line,
+    History, add_directive, edit_directive, set_key, set_prologue, skip_line, suggest_skip,
+    unskip_line,
 )
-from hpctui.core.jobscript.render import generated_header_lines, render
+from hpctui.core.jobscript.render import render
+from hpctui.core.jobscript.skip_entry import choose_entry
 
 
 def _summit():
@@ -31,24 +30,26 @@ def test_skip_removes_exactly_that_line_and_shows_the_diff():
     r = skip_line(p, '#BSUB -R "span[hosts=1]"')
     after = render(r.profile).header_lines
     assert r.ok and set(before) - set(after) == {'#BSUB -R "span[hosts=1]"'}
-    assert len(r.profile.settings["job-directives-skip"]) == 1
+    assert r.profile.settings["job-directives-skip"] == ["#BSUB -R"]
     assert [(d.op, d.text) for d in r.diff if d.op != " "] == [("-", '#BSUB -R "span[hosts=1]"')]
 
 
-def test_skip_picks_the_shortest_and_offers_a_readable_one():
+def test_skip_chooses_the_prefix_and_option_never_a_value():
+    # Before, '#SBATCH --mem=8G' got 'm' and '#SBATCH -t 00:30:00' got '0': unique that day,
+    # and removing other lines once their values contained them.
     s = suggest_skip(_slurm(), "#SBATCH --mem=8G")
-    others = [l for l in generated_header_lines(_slurm()) if l != "#SBATCH --mem=8G"]
-    assert len(s.substring) == 1 and not any(s.substring in o for o in others)
-    assert s.readable == "--mem="  # the option as a person writes it, also unique
-    assert suggest_skip(_summit(), "#BSUB -n 128").readable == "-n"
-    assert suggest_skip(_summit(), '#BSUB -R "span[hosts=1]"').readable == "-R"
+    assert s.entry == "#SBATCH --mem" and s.option_based
+    assert s.reason == "skips every `#SBATCH --mem` line, whatever the memory"
+    assert suggest_skip(_slurm(), "#SBATCH -t 00:30:00").entry == "#SBATCH -t"
+    assert suggest_skip(_summit(), "#BSUB -n 128").entry == "#BSUB -n"
+    assert suggest_skip(_summit(), '#BSUB -R "span[hosts=1]"').entry == "#BSUB -R"
 
 
-def test_skip_says_when_no_substring_exists():
+def test_skip_says_when_no_entry_exists():
     p = _slurm().with_setting("job-mem", "8G").with_setting("job-cpu", 4)
-    # Build a line contained in another: "#SBATCH -n 1" is in no other line, so use a
-    # synthetic case through the pure function instead.
-    assert shortest_unique_substring("#SBATCH -n 1", ["#SBATCH -n 12"]) is None
+    # "#SBATCH -n 1" is in no other generated line, so use the pure function: every
+    # beginning of the line, the whole line too, is also in "#SBATCH -n 12".
+    assert choose_entry("slurm", "#SBATCH -n 1", ["#SBATCH -n 12"]).entry is None
     r = skip_line(p, "#SBATCH not generated")
     assert not r.ok and "not a line dask-jobqueue generates" in r.message
 
@@ -103,25 +104,10 @@ def test_undo_redo():
     h.undo()
     assert h.current == _summit() and not h.undo().ok
     h.redo()
-    assert len(h.current.settings["job-directives-skip"]) == 1
+    assert h.current.settings["job-directives-skip"] == ["#BSUB -n"]
     h.apply(add_directive, "-alloc_flags smt4")  # a new branch drops the redo
     assert not h.can_redo and not h.redo().ok
-    h.apply(unskip_line, "#BSUB -n 999")  # a no-op doesn't enter the history
+    # A no-op doesn't enter the history. (Not "#BSUB -n 999": '#BSUB -n' skips that line
+    # too, whatever the number, so un-skipping it is a real change.)
+    h.apply(unskip_line, "#BSUB -q nowhere")
     assert h.cursor == 2
-
-
-_line = st.text(alphabet="#SBATCH -=:abcmn0123456789", min_size=1, max_size=14)
-
-
-@settings(max_examples=300, deadline=None)
-@given(line=_line, others=st.lists(_line, max_size=6))
-def test_skip_substring_is_the_shortest_that_removes_only_that_line(line, others):
-    others = [o for o in others if o != line]
-    sub = shortest_unique_substring(line, others)
-    all_subs = {line[i:j] for i in range(len(line)) for j in range(i + 1, len(line) + 1)}
-    unique = [s for s in all_subs if not any(s in o for o in others)]
-    if sub is None:
-        assert unique == []
-    else:
-        assert sub in line and not any(sub in o for o in others)
-        assert len(sub) == min(len(s) for s in unique)

@@ -31,6 +31,8 @@ def test_summit_lsf_the_seeds_fix():
     text = (FIX / "summit_lsf_known_good.sh").read_text()
     r = import_known_good(p, text)
     assert r.skipped == ["#BSUB -n 128", '#BSUB -R "span[hosts=1]"', "#BSUB -M 600000"]
+    # Prefix and option, as the Job script pane's skip writes them: true whatever the values.
+    assert r.changes["job-directives-skip"] == ["#BSUB -n", "#BSUB -R", "#BSUB -M"]
     assert r.added == ["-nnodes 1"]
     assert r.changes["job-extra-directives"] == ["-nnodes 1"]
     assert r.changes["job-script-prologue"] == ["module load gcc/8.1.1",
@@ -53,6 +55,7 @@ def test_slurm_account_constraint_mem_per_cpu():
     text = (FIX / "slurm_known_good.sh").read_text()
     r = import_known_good(p, text)
     assert r.skipped == ["#SBATCH --mem=15G"]
+    assert r.changes["job-directives-skip"] == ["#SBATCH --mem"]
     assert r.added == ["--account=proj42", "--constraint=haswell", "--mem-per-cpu=2G"]
     assert r.changes["job-script-prologue"] == [
         "module purge", "module load python/3.11", "source /project/proj42/venv/bin/activate",
