@@ -31,13 +31,23 @@ class InterfaceChoice:
     action: str | None = None
 
 
+def _is_ipv4(text: str) -> bool:
+    # A line cut mid-address ("tcp://0") must not reach ipaddress's subnet test, which raises.
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def worker_addresses(s: Signals) -> list[str]:
     """The compute nodes' own IPv4 addresses, as the workers logged them."""
     seen: list[str] = []
     for log in s.worker_logs:
         for line in log.lines:
             m = _OWN_ADDRESS.search(line)
-            if m and m.group(1) not in seen and not m.group(1).startswith("127."):
+            if m and m.group(1) not in seen and not m.group(1).startswith("127.") \
+                    and _is_ipv4(m.group(1)):
                 seen.append(m.group(1))
     return seen
 
