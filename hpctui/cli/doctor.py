@@ -42,7 +42,7 @@ def add_parser(subparsers, add_common=None) -> argparse.ArgumentParser:
                         help="never submit the network probe job")
     parser.add_argument("--probe-after", type=float, default=None, metavar="S",
                         help="seconds a job runs with no worker connected before the network "
-                        "probe goes, while the round runs (default 2)")
+                        "probe goes, while the round runs (default 1.5)")
     sampling = parser.add_mutually_exclusive_group()
     sampling.add_argument("--sample", action="store_const", const="always", dest="sample",
                           help="run the workers under the stack sampler from the first round "

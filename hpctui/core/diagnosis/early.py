@@ -29,7 +29,12 @@ from hpctui.core.config.profile import Profile
 from hpctui.core.network.probe_verdict import ProbeResult
 from hpctui.core.session import events as ev
 
-DEFAULT_GRACE = 2.0  # seconds: a healthy worker on the testbed joins ~1 s after RUNNING
+# Seconds of RUNNING with no worker before the probe goes. A healthy worker on the testbed
+# joins ~1 s after the queue shows RUNNING; the probe's own round trip there is ~2.5-3.5 s, so
+# 1.5 s keeps the verdict within 5 s of RUNNING. Where workers start slower (imports from a
+# network file system) the probe goes anyway, once per profile, and a worker connecting
+# cancels it: one small extra job, against half a minute of silence.
+DEFAULT_GRACE = 1.5
 REPORT_TIMEOUT = 120.0  # the probe's own job may wait in the queue; then "no report" is said
 PYTHON_TIMEOUT = 30.0  # after the network verdict, for the dask import check on the node
 _OVER = ("ending", "ended")

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from hpctui.core.config.profile import Profile
-from hpctui.core.diagnosis.early import EarlyCheck, EarlyTrigger
+from hpctui.core.diagnosis.early import DEFAULT_GRACE, EarlyCheck, EarlyTrigger
 from hpctui.core.network.probe_verdict import SUBMIT_FAILED, ProbeResult
 from hpctui.core.session import events as ev
 
@@ -46,12 +46,12 @@ def test_the_cancel_at_the_end_of_the_recording_takes_the_job_off():
     assert t.next_due() is None and t.due(time.time()) == []
 
 
-def test_healthy_start_worker_joins_before_the_grace_nothing_is_due():
+def test_healthy_start_worker_joins_within_the_default_grace_nothing_is_due():
     events = recorded("healthy")
-    t = EarlyTrigger(grace=2.0)
+    t = EarlyTrigger()  # the default grace
     start = running_at(events)
     joined = next(e for e in events if isinstance(e, ev.WorkerJoined))
-    assert joined.at - start < 2.0  # as recorded: the worker joined within the grace
+    assert joined.at - start < DEFAULT_GRACE  # as recorded: no probe for a healthy start
     for e in until(events, lambda e: isinstance(e, ev.WorkerJoined)):
         t.feed(e)
     assert t.due(joined.at) == []
