@@ -13,7 +13,6 @@ from __future__ import annotations
 import subprocess
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
