@@ -1,7 +1,7 @@
 """`hpctui doctor`: submit, watch, diagnose, clean up, and report; optionally fix the config.
 
     hpctui doctor [--scheduler KIND] [--config PATH] [--workers N] [--timeout S] [--json] [--fix]
-                  [--tls] [--no-probe] [--sample | --no-sample]
+                  [--tls] [--no-probe] [--probe-after S] [--sample | --no-sample]
 
 Exit 0 when the workers connected, 1 when not (the report says why), 2 on bad input (one
 line on stderr, no traceback). Progress lines go to stderr, the report to stdout.
@@ -40,6 +40,9 @@ def add_parser(subparsers, add_common=None) -> argparse.ArgumentParser:
                         "kept in <log-directory>/.hpctui-tls, mode 0700)")
     parser.add_argument("--no-probe", action="store_true",
                         help="never submit the network probe job")
+    parser.add_argument("--probe-after", type=float, default=None, metavar="S",
+                        help="seconds a job runs with no worker connected before the network "
+                        "probe goes, while the round runs (default 1.5)")
     sampling = parser.add_mutually_exclusive_group()
     sampling.add_argument("--sample", action="store_const", const="always", dest="sample",
                           help="run the workers under the stack sampler from the first round "
@@ -80,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
         options = DoctorOptions(kind=getattr(args, "scheduler", None),
                                 config_path=str(config) if config is not None else None,
                                 workers=args.workers, timeout=args.timeout, fix=args.fix,
-                                probe=not args.no_probe, tls=args.tls, sample=args.sample)
+                                probe=not args.no_probe, tls=args.tls, sample=args.sample,
+                                **({} if args.probe_after is None
+                                   else {"early_grace": args.probe_after}))
         report = run_doctor(options, None if args.json else progress)
     except DoctorInputError as exc:
         print(f"hpctui doctor: error: {exc}", file=sys.stderr)

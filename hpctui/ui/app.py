@@ -68,7 +68,8 @@ class HpcTuiApp(EditingMixin, SessionMixin, DiagnosisMixin, App):
 
     def __init__(self, context: LaunchContext, *,
                  workspace_loader: Callable[[], object] | None = None,
-                 session_factory: Callable[[str, dict], object] | None = None) -> None:
+                 session_factory: Callable[[str, dict], object] | None = None,
+                 early_grace: float | None = ...) -> None:
         super().__init__()
         self.context = context
         self.logs = LogBuffer()
@@ -78,6 +79,10 @@ class HpcTuiApp(EditingMixin, SessionMixin, DiagnosisMixin, App):
         self.selected_job: str | None = None
         self.rejections_shown: set[int] = set()  # cluster generations whose rejection was shown
         self.collector = None  # hpctui.core.diagnosis.collector.SignalCollector, with the session
+        # Seconds a job runs with no worker before the network probe goes by itself (None:
+        # never; ...: the core's default). The EarlyCheck is made with the session.
+        self.early_grace = early_grace
+        self.early = None
         self._diagnosed_version = -1
         self._generation = 0
         self._workspace_loader = workspace_loader or self._default_loader

@@ -40,7 +40,8 @@ class DiagnosisMixin:
             "stacks": tuple(stacks.stack_reports() if self._pane_ready(stacks) else ()),
             # The interfaces let the network rules name the one that reaches the nodes.
             "login_interfaces": tuple(network.facts) if network is not None else (),
-            "probe": network.probe if network is not None else None,
+            "probe": (network.probe if network is not None and network.probe is not None
+                      else getattr(self, "_early_result", None)),
             "pending_profile": pending,
         }
         self._diagnose(self.workspace.applied, extra)
@@ -59,6 +60,21 @@ class DiagnosisMixin:
             extra = {**extra, "lsf_unit_for_limits": site_unit_for_limits(dict(os.environ))}
         signals = self.collector.signals(profile, login_python=sys.executable, **extra)
         self.post_message(FindingsUpdated(diagnose(signals)))
+
+    def on_early_probe_updated(self, message) -> None:
+        """The early check's probe: shown in the network pane, its verdict diagnosed at once."""
+        probe = message.probe
+        if probe.result is not None:
+            self._early_result = probe.result
+        network = self.pane("network")
+        if network is not None and network.is_mounted:
+            network.show_early_probe(probe)
+        if probe.result is None and not probe.done:
+            self.notice(f"! job {probe.job_id} has run {probe.running_for:.0f} s with no worker "
+                        "connected: probing the network from a compute node (pane 6: Network)")
+        elif probe.result is not None:
+            self._diagnosed_version = -1  # the probe is not a session event: look now
+            self._maybe_diagnose()
 
     def on_findings_updated(self, message: FindingsUpdated) -> None:
         findings = self.pane("findings")

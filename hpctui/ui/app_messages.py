@@ -45,6 +45,14 @@ class FindingsUpdated(Message):
         self.findings = findings
 
 
+class EarlyProbeUpdated(Message):
+    """The early check's probe was sent, got its verdict, or ended (from its own thread)."""
+
+    def __init__(self, probe) -> None:
+        super().__init__()
+        self.probe = probe  # hpctui.core.diagnosis.early.EarlyProbe
+
+
 class LeftoversFound(Message):
     """Jobs recorded by an earlier hpctui that died without cancelling them."""
 

@@ -36,10 +36,26 @@ class SessionMixin:
 
         self.collector = SignalCollector()
         self.session.subscribe(self.collector.on_event)
+        self._start_early_check()
         self.session.start()
         self.set_interval(REDRAW_S, self._redraw_session)
         self.set_interval(DIAGNOSE_S, self._maybe_diagnose)
         self._watch_stacks()
+
+    def _start_early_check(self) -> None:
+        """A job running a couple of seconds with no worker sends the network probe at once
+        (core `EarlyCheck`, its own threads); what it finds comes back as a message."""
+        if self.early_grace is None:
+            return
+        from hpctui.core.diagnosis.early import DEFAULT_GRACE, EarlyCheck
+        from hpctui.ui.app_messages import EarlyProbeUpdated
+
+        grace = DEFAULT_GRACE if self.early_grace is ... else self.early_grace
+        workspace = self.workspace
+        self.early = EarlyCheck(lambda: workspace.applied,
+                                lambda probe: self.post_message(EarlyProbeUpdated(probe)),
+                                grace=grace)
+        self.session.subscribe(self.early.on_event)
 
     @staticmethod
     def _pane_ready(pane) -> bool:
@@ -246,12 +262,18 @@ class SessionMixin:
         # jobs on its own thread. A session left running keeps its scheduler's event loop,
         # queue poller and log follower busy in this process for as long as it lives.
         self._stop_self_sampler()
+        if self.early is not None:
+            self.early.close(wait=None)  # never wait on the message pump: shutdown() does
         if self.session is not None:
             self.session.close()
 
     def shutdown(self, timeout: float = 60.0) -> bool:
         """Close the session (cancelling its jobs) and wait; call after the app has exited."""
+        if self.early is not None:
+            self.early.close(wait=None)
         if self.session is None:
             return True
         self.session.close()
-        return self.session.wait_closed(timeout)
+        closed = self.session.wait_closed(timeout)
+        # A probe stopped on the way out cancels its own batch job: let it.
+        return (self.early is None or self.early.wait(30)) and closed

@@ -252,4 +252,4 @@ class JobTracker:
             return []
         self._jobs[job_id] = replace(job, phase=phase)
         return [JobStateChanged(job_id=job_id, old=job.phase.value, new=phase.value,
-                                queue_state=job.queue_state, reason=reason)]
+                                queue_state=job.queue_state, reason=reason, nodes=job.nodes)]

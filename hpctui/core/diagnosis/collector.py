@@ -5,15 +5,21 @@ bounded, what the rules read: submission failures, the latest queue rows, the la
 each job's logs, worker joins and leaves, the scheduler's address. `signals(profile)` makes
 the immutable `Signals` for `diagnose()`. Thread-safe: events arrive on the session's
 delivery thread, `signals()` is called from wherever diagnosis runs.
+
+It also remembers, per job, when the queue first showed it RUNNING, whether a worker of it
+ever connected and how much its logs said: a job running with no worker past the caller's
+patience becomes a `QuietJob`, so diagnosis can state plainly what is known about it.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
+from dataclasses import dataclass
 
 from hpctui.core.session import events as ev
-from hpctui.core.diagnosis.signals import Signals, WorkerEvent, WorkerLog
+from hpctui.core.diagnosis.signals import QuietJob, Signals, WorkerEvent, WorkerLog
 from hpctui.core.jobscript.rejection import SubmitRejection
 from hpctui.schedulers.base import JobRow, JobState
 
@@ -21,6 +27,24 @@ LOG_LINES_PER_JOB = 400  # the rules look for signs near the end of a log
 MAX_JOBS_WITH_LOGS = 50
 MAX_WORKER_EVENTS = 500
 MAX_FAILURES = 20
+# The tracker's phase for "running too long with no worker" (batch.tracker.JobPhase): the
+# session's own patience, so the statement appears when the queue pane flags the job.
+NOT_CONNECTED = "started, not connected"
+_OVER = ("ending", "ended")
+
+
+@dataclass
+class _JobFacts:
+    """What the collector knows of one job beyond its queue row."""
+
+    running_since: float | None = None  # event.at of the first RUNNING state
+    phase: str = ""
+    nodes: str = ""
+    had_worker: bool = False
+    log_lines: int = 0
+    log_seen: bool = False
+    last_line: str | None = None
+    last_line_at: float | None = None
 
 
 class SignalCollector:
@@ -38,6 +62,7 @@ class SignalCollector:
         self._listen_address: str | None = None
         self._connected = 0
         self._submitted = 0
+        self._jobs: dict[str, _JobFacts] = {}
         self.version = 0  # bumped at every change: callers re-diagnose only when it moved
 
     def reset(self) -> None:
@@ -66,7 +91,14 @@ class SignalCollector:
                 state = JobState(event.queue_state) if event.queue_state in JobState._value2member_map_ \
                     else (old.state if old else JobState.UNKNOWN)
                 self._queue[event.job_id] = JobRow(event.job_id, state, event.new, reason=event.reason)
+                facts = self._facts(event.job_id)
+                facts.phase = event.new
+                facts.nodes = event.nodes or facts.nodes
+                if event.queue_state == JobState.RUNNING.value and facts.running_since is None:
+                    facts.running_since = event.at
             elif isinstance(event, ev.WorkerJoined):
+                if event.job_id:
+                    self._facts(event.job_id).had_worker = True
                 self._connected += 1
                 self._worker_events.append(WorkerEvent("joined", event.name or event.address,
                                                        job_id=event.job_id))
@@ -76,8 +108,35 @@ class SignalCollector:
                                                        reason=event.reason, job_id=event.job_id))
             elif isinstance(event, ev.LogLinesAppended):
                 self._add_log(event.job_id, event.path, event.lines)
+                facts = self._facts(event.job_id)
+                facts.log_seen = True
+                if event.lines:
+                    facts.log_lines += len(event.lines)
+                    facts.last_line = event.lines[-1]
+                    facts.last_line_at = event.at
             else:
                 self.version -= 1  # nothing the rules read
+
+    def _facts(self, job_id: str) -> _JobFacts:
+        facts = self._jobs.get(job_id)
+        if facts is None:
+            if len(self._jobs) >= MAX_JOBS_WITH_LOGS * 20:  # bounded: forget the oldest
+                del self._jobs[next(iter(self._jobs))]
+            facts = self._jobs[job_id] = _JobFacts()
+        return facts
+
+    def _quiet_jobs(self, quiet_after: float | None, now: float) -> tuple[QuietJob, ...]:
+        out = []
+        for job_id, f in self._jobs.items():
+            if f.running_since is None or f.had_worker or f.phase in _OVER:
+                continue
+            running_for = max(0.0, now - f.running_since)
+            if f.phase != NOT_CONNECTED and (quiet_after is None or running_for < quiet_after):
+                continue
+            out.append(QuietJob(job_id, round(running_for, 1), f.nodes, f.log_lines, f.log_seen,
+                                f.last_line, None if f.last_line_at is None
+                                else round(max(0.0, now - f.last_line_at), 1)))
+        return tuple(out)
 
     def _add_log(self, job_id: str, source: str, lines) -> None:
         if job_id not in self._logs:
@@ -89,8 +148,15 @@ class SignalCollector:
         self._logs[job_id].extend(lines)
         self._log_source[job_id] = source
 
-    def signals(self, profile=None, **extra) -> Signals:
-        """The facts gathered so far, as `Signals` (`extra` adds probe, stacks, interfaces...)."""
+    def signals(self, profile=None, *, quiet_after: float | None = None,
+                now: float | None = None, **extra) -> Signals:
+        """The facts gathered so far, as `Signals` (`extra` adds probe, stacks, interfaces...).
+
+        `quiet_jobs` holds the jobs running with no worker that the session's tracker marked
+        "started, not connected", and, with `quiet_after`, every job running with no worker
+        for at least that many seconds (0 at the end of a doctor round: all of them).
+        `now` is time.time() (the events' clock), for tests."""
+        now = time.time() if now is None else now
         with self._lock:
             return Signals(
                 profile=profile,
@@ -104,5 +170,6 @@ class SignalCollector:
                 scheduler_listen_address=self._listen_address,
                 workers_connected=self._connected,
                 jobs_submitted=self._submitted,
+                quiet_jobs=self._quiet_jobs(quiet_after, now),
                 **extra,
             )

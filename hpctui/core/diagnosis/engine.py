@@ -2,13 +2,15 @@
 
 Rules are plain functions `Signals -> list[Finding]` grouped by module; a rule that raises is a
 bug in hpctui, not in the user's setup, so it is reported as such instead of hiding other findings.
+Fallback rules (`known.py`: what is known when nothing explains it) run only when no other
+finding is at least `FALLBACK_BELOW` sure: "nothing says why" is false beside a finding that does.
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
-from hpctui.core.diagnosis import environment, network, resources, skips, startup, submission
+from hpctui.core.diagnosis import environment, known, network, resources, skips, startup, submission
 from hpctui.core.diagnosis.finding import Finding
 from hpctui.core.diagnosis.signals import Signals
 
@@ -16,6 +18,8 @@ Rule = Callable[[Signals], list[Finding]]
 
 ALL_RULES: tuple[Rule, ...] = (network.RULES + submission.RULES + resources.RULES
                                + environment.RULES + startup.RULES + skips.RULES)
+FALLBACK_RULES: tuple[Rule, ...] = known.RULES
+FALLBACK_BELOW = 0.6
 
 
 class RuleError(RuntimeError):
@@ -29,9 +33,17 @@ def _key(f: Finding) -> tuple:
     return (f.mode, repr(f.fix))
 
 
-def diagnose(signals: Signals, rules: tuple[Rule, ...] = ALL_RULES) -> list[Finding]:
+def diagnose(signals: Signals, rules: tuple[Rule, ...] = ALL_RULES,
+             fallback: tuple[Rule, ...] = FALLBACK_RULES) -> list[Finding]:
     """Findings for `signals`, most confident first; duplicates merged (evidence joined)."""
     merged: dict[tuple, Finding] = {}
+    _run(rules, signals, merged)
+    if fallback and not any(f.confidence >= FALLBACK_BELOW for f in merged.values()):
+        _run(fallback, signals, merged)
+    return sorted(merged.values(), key=lambda f: (-f.confidence, f.mode, f.rule_id))
+
+
+def _run(rules: tuple[Rule, ...], signals: Signals, merged: dict[tuple, Finding]) -> None:
     for rule in rules:
         try:
             found = rule(signals)
@@ -48,4 +60,3 @@ def diagnose(signals: Signals, rules: tuple[Rule, ...] = ALL_RULES) -> list[Find
                                       evidence, best.confidence, best.fix)
             else:
                 merged[key] = f
-    return sorted(merged.values(), key=lambda f: (-f.confidence, f.mode, f.rule_id))

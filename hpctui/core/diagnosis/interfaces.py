@@ -31,6 +31,15 @@ class InterfaceChoice:
     action: str | None = None
 
 
+def _is_ipv4(text: str) -> bool:
+    # A line cut mid-address ("tcp://0") must not reach ipaddress's subnet test, which raises.
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def worker_addresses(s: Signals) -> list[str]:
     """The compute nodes' own IPv4 addresses, as the workers logged them."""
     seen: list[str] = []

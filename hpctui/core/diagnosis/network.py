@@ -9,10 +9,12 @@ import re
 from hpctui.core.diagnosis.finding import SET, Evidence, Finding, Fix, PatchOp
 from hpctui.core.diagnosis.interfaces import choose_interface, scheduler_options_with, \
     sharing_subnet, worker_addresses
+from hpctui.core.diagnosis.probe_facts import proves_unreachable
 from hpctui.core.diagnosis.search import error_lines, grep, grep_all, grep_workers, rx
 from hpctui.core.diagnosis.signals import Signals
 from hpctui.core.batch.kinds import get_kind
 from hpctui.core.network.probe_verdict import LOCKED_DOWN
+from hpctui.schedulers.base import JobState
 
 _TIMED_OUT = rx(r"Timed out trying to connect to (?:'|\")?(tcp|tls)://\S+",
                 r"Timed out connecting (?:Nanny|Worker)\b.*to scheduler")
@@ -48,13 +50,26 @@ def _address_words(s: Signals, address: str | None) -> str:
         return "the address the scheduler advertised"
     for iface in s.login_interfaces:
         if address in iface.ipv4_addresses:
-            route = ", the one with the default route," if iface.is_default_route else ""
+            route = ", the one with the default route" if iface.is_default_route else ""
             return f"{address} (the login node's {iface.name}{route})"
     return address
 
 
+def _running_without_worker(s: Signals) -> list[Evidence]:
+    """Queue rows of jobs running while no worker is connected: the symptom, quoted."""
+    if s.workers_connected:
+        return []
+    return [Evidence(f"queue job {r.job_id}", f"{r.state.value} ({r.raw_state}), no worker "
+                                              "connected")
+            for r in s.queue if r.state is JobState.RUNNING][:3]
+
+
 def workers_cannot_connect(s: Signals) -> list[Finding]:
-    """Mode 1: the scheduler advertised an address the compute nodes cannot reach."""
+    """Mode 1: the scheduler advertised an address the compute nodes cannot reach.
+
+    Proven either by the workers' own time-outs (after distributed's connect timeout, 30 s by
+    default) or, long before that, by the probe: a job on a compute node that could not reach
+    the scheduler's address but did reach another of the login node's."""
     # A log that says "No route to host" is mode 3 (locked down), not a wrong address; a log
     # whose worker registered is healthy (it logs "Waiting to connect to" once on the way).
     skip = {ev.source for ev in grep_workers(s, _NO_ROUTE)}
@@ -66,7 +81,8 @@ def workers_cannot_connect(s: Signals) -> list[Finding]:
     timed_out = quotes(_TIMED_OUT)
     waiting = quotes(_WAITING)
     gave_up = quotes(_NANNY_GAVE_UP)
-    if timed_out:
+    proof = proves_unreachable(s)
+    if timed_out or proof is not None:
         confidence = 0.9
     elif len(waiting) >= 2:
         confidence = 0.75  # older distributed or --no-nanny: waits again and again
@@ -76,15 +92,27 @@ def workers_cannot_connect(s: Signals) -> list[Finding]:
         return []
     evidence = timed_out + waiting + gave_up
     address = _advertised(s, timed_out + waiting)
+    if proof is not None:
+        # The probe first: it is what is known before any worker gives up.
+        evidence = proof.evidence(s) + _running_without_worker(s) + evidence
+        address = address or proof.address
     choice = choose_interface(s, exclude_address=address)
     own = worker_addresses(s)
     seen_from = f" from their own address {own[0]}" if own else ""
-    explanation = (
-        f"The workers started but never reached the scheduler at {_address_words(s, address)}"
-        f"{seen_from}: the compute nodes cannot reach that address, so each nanny gave up "
-        "after the connect timeout and the job ended with no worker. "
-        + (f"Setting `interface` makes the scheduler listen and advertise on another network: "
-           f"{choice.reason}." if choice.ops else "")).strip()
+    if proof is not None and not timed_out:
+        reached = ", ".join(f"{t.address} ({t.login_interface})" for t in proof.reached[:2])
+        what = (f"A probe job on a compute node could not reach the scheduler's address "
+                f"{_address_words(s, address)}: {proof.rows[0].words}. It did reach "
+                f"{reached or 'another login address'}. Workers dial the address the scheduler "
+                "advertises, so none can connect; each would give up only after "
+                "distributed's connect timeout (30 s by default). ")
+    else:
+        what = (f"The workers started but never reached the scheduler at "
+                f"{_address_words(s, address)}{seen_from}: the compute nodes cannot reach that "
+                "address, so each nanny gave up after the connect timeout and the job ended "
+                "with no worker. ")
+    explanation = (what + (f"Setting `interface` makes the scheduler listen and advertise on "
+                           f"another network: {choice.reason}." if choice.ops else "")).strip()
     return [Finding("workers-cannot-reach-scheduler", 1,
                     "Workers cannot reach the scheduler's address", explanation,
                     tuple(evidence), confidence, Fix(choice.ops, choice.action))]

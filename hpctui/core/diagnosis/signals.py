@@ -46,6 +46,20 @@ class StackReport:
 
 
 @dataclass(frozen=True)
+class QuietJob:
+    """A job the queue showed RUNNING, long enough, with no worker of it ever connected: what
+    is known about it, so diagnosis can say so plainly when nothing explains it."""
+
+    job_id: str
+    running_for: float  # seconds since hpctui first saw it RUNNING
+    nodes: str = ""  # where the queue says it runs
+    log_lines: int = 0  # lines its log files have had so far
+    log_seen: bool = False  # a log file of it exists (maybe empty)
+    last_line: str | None = None
+    silent_for: float | None = None  # seconds since its last log line (None: no line at all)
+
+
+@dataclass(frozen=True)
 class Versions:
     """Package versions in one Python (the login node's or a worker's)."""
 
@@ -90,6 +104,8 @@ class Signals:
     login_interfaces: tuple[InterfaceFacts, ...] = ()
     partitions: tuple[str, ...] = ()  # queues/partitions the batch system lists; default first
     lsf_unit_for_limits: str | None = None  # LSF_UNIT_FOR_LIMITS from lsf.conf, when read
+    # Jobs running with no worker for longer than the caller's patience (collector.signals).
+    quiet_jobs: tuple[QuietJob, ...] = ()
 
     def __post_init__(self):
         # Callers often have lists; a lone string where a sequence belongs is a bug that would

@@ -8,11 +8,14 @@ the queue, the job logs and the workers until N workers connected, the timeout, 
 submission was refused, or diagnosis found a confident cause with a configuration fix
 (waiting longer would not change the verdict). Then it cancels every job, checks the batch
 system's queue that none is left, and diagnoses what it saw (`diagnose(Signals(...))`).
-When no worker connected and nothing explains why, the network probe runs (once per profile).
-If that still explains nothing, the next round runs the same profile with the workers started
-under the main-thread stack sampler (`doctor/stacks.py`: in memory only, never written), polls
-the sample files while it runs, and a hang site with a fix (a worker stuck on a file lock)
-ends that round like any confident finding.
+The network probe (`doctor/probing.py`, once per profile) goes as soon as a job has run a
+couple of seconds with no worker connected, so an unreachable scheduler address is named while
+the job runs; after a round that failed with nothing explaining it, that probe's result is used
+(or one is sent then). If that still explains nothing, the next round runs the same profile
+with the workers started under the main-thread stack sampler (`doctor/stacks.py`: in memory
+only, never written), polls the sample files while it runs, and a hang site with a fix (a
+worker stuck on a file lock) ends that round like any confident finding. A round that ends
+with a job running and nothing explaining why says plainly what was seen (`diagnosis/known.py`).
 
 Between rounds the best configuration fix of the round's findings is applied (always to the
 profile without the sampler, so --fix writes only the real fix):
@@ -37,7 +40,9 @@ from hpctui.core.diagnosis.collector import SignalCollector
 from hpctui.core.diagnosis.skips import RULE_IDS as SKIP_RULES
 from hpctui.core.doctor import stacks as ds
 from hpctui.core.doctor.libnotes import RoundMessages
-from hpctui.core.doctor.site import environment, login_versions, partitions, still_queued
+from hpctui.core.doctor.probing import DoctorProbe
+from hpctui.core.doctor.site import (environment, load_workspace, login_versions, partitions,
+                                     still_queued)
 from hpctui.core.doctor.timeline import Timeline
 from hpctui.core.doctor.types import (EXIT_CONNECTED, EXIT_NOT_CONNECTED, Change,
                                       DoctorInputError, DoctorOptions, DoctorReport, Progress,
@@ -46,9 +51,14 @@ from hpctui.core.doctor.types import (EXIT_CONNECTED, EXIT_NOT_CONNECTED, Change
 # A finding this sure, with a configuration fix, ends a round early: more waiting only
 # repeats the same log lines.
 CONFIDENT = 0.8
-DIAGNOSE_EVERY = 2.0  # seconds between diagnoses while a round runs
+DIAGNOSE_EVERY = 1.0  # seconds between diagnoses while a round runs (when something changed)
 REFUSED_GRACE = 3.0  # after a refusal with no job queued, how long to wait for another job
 
+
+
+def _probe_proven(f: Finding) -> bool:
+    # The probe's rows are a verdict on the network: waiting longer would not change them.
+    return any(e.source == "probe" for e in f.evidence)
 
 
 def _best_fix(findings, profile: Profile) -> Finding | None:
@@ -77,40 +87,19 @@ class Doctor:
         self.t0 = time.monotonic()
         self.notes: list[str] = []
         self._stack_seen: set[tuple[str, str]] = set()  # (process, site) already on the timeline
-        self._probed: tuple[Profile, object] | None = None  # the probe's profile and result
+        self._probing = DoctorProbe(options, self._say, self.notes)
         self._no_sampler: str | None = None  # why the sampler could not be installed, if so
 
     def _say(self, line: str) -> None:
         if self.progress is not None:
             self.progress(line)
 
-    def _load(self):
-        from hpctui.core.batch.detect import detect
-        from hpctui.core.session.workspace import Workspace
-
-        o = self.options
-        try:
-            detection = detect(o.kind)
-        except ValueError as exc:
-            raise DoctorInputError(str(exc)) from None
-        if o.config_path is not None and not os.path.isfile(o.config_path):
-            raise DoctorInputError(f"--config: cannot read {o.config_path}: no such file")
-        try:
-            ws = Workspace.from_config(detection.kind, o.config_path)
-        except (OSError, ValueError) as exc:
-            raise DoctorInputError(f"--config: {exc}") from None
-        errors = [e.message for e in ws.loaded.errors]
-        errors += list(ws.loaded.unknown_keys)
-        if errors:
-            raise DoctorInputError("; ".join(errors))
-        return detection, ws
-
     def run(self) -> DoctorReport:
         from hpctui.core.network.facts import login_interfaces
         from hpctui.core.config.validate import validate
 
         o = self.options
-        detection, ws = self._load()
+        detection, ws = load_workspace(self.options)
         kind = detection.kind
         profile = ws.pending
         problems = validate(profile)
@@ -133,9 +122,36 @@ class Doctor:
             self._say(f"warning: {warning}")
         timeline = Timeline(self.t0, self.progress)
         parts = partitions(kind)
+        sampled = ds.first_round_sampled(o.sample)
+        try:
+            rounds, changes = self._rounds(ws, profile, timeline, interfaces, parts, sampled)
+        finally:
+            self._probing.close()
+        first_ok = rounds[0].connected
+        last_ok = rounds[-1].connected
+        if not o.fix and not first_ok and last_ok:
+            self.notes.append("the workers connected only with the changes listed, made in memory; "
+                              "run again with --fix to write them to the config file")
+        ok = last_ok if o.fix else first_ok
+        left = [j for r in rounds for j in r.left_in_queue]
+        if left:
+            self.notes.append(f"jobs still in the queue after cancelling: {', '.join(left)}")
+        self.library.round_ended(rounds[-1].number)
+        self.notes.extend(self.library.notes())
+        return DoctorReport(
+            kind=kind, config_path=str(ws.target.path), fix_mode=o.fix, workers_wanted=o.workers,
+            environment=env, problems=tuple(p.message for p in problems) + skip_warnings,
+            rounds=tuple(rounds), timeline=tuple(timeline.entries), changes=tuple(changes),
+            notes=tuple(self.notes), exit_code=EXIT_CONNECTED if ok else EXIT_NOT_CONNECTED)
+
+    def _rounds(self, ws, profile: Profile, timeline: Timeline, interfaces, parts,
+                sampled: bool) -> tuple[list[Round], list[Change]]:
+        """Round after round, each round's best fix applied (or written) before the next."""
+        from hpctui.core.config.validate import validate
+
+        o = self.options
         rounds: list[Round] = []
         changes: list[Change] = []
-        sampled = ds.first_round_sampled(o.sample)
         for number in range(1, o.max_rounds + 1):
             timeline.round = number
             rnd = self._round(number, profile, timeline, interfaces, parts, sampled)
@@ -179,22 +195,7 @@ class Doctor:
             profile = fixed
             if number == o.max_rounds:
                 self.notes.append(f"stopped after {o.max_rounds} rounds")
-        first_ok = rounds[0].connected
-        last_ok = rounds[-1].connected
-        if not o.fix and not first_ok and last_ok:
-            self.notes.append("the workers connected only with the changes listed, made in memory; "
-                              "run again with --fix to write them to the config file")
-        ok = last_ok if o.fix else first_ok
-        left = [j for r in rounds for j in r.left_in_queue]
-        if left:
-            self.notes.append(f"jobs still in the queue after cancelling: {', '.join(left)}")
-        self.library.round_ended(rounds[-1].number)
-        self.notes.extend(self.library.notes())
-        return DoctorReport(
-            kind=kind, config_path=str(ws.target.path), fix_mode=o.fix, workers_wanted=o.workers,
-            environment=env, problems=tuple(p.message for p in problems) + skip_warnings,
-            rounds=tuple(rounds), timeline=tuple(timeline.entries), changes=tuple(changes),
-            notes=tuple(self.notes), exit_code=EXIT_CONNECTED if ok else EXIT_NOT_CONNECTED)
+        return rounds, changes
 
     # -- one round ---------------------------------------------------------------------
 
@@ -240,13 +241,15 @@ class Doctor:
                                      **session_options)
             session.subscribe(collector.on_event)
             session.subscribe(timeline.on_event)
+            self._probing.start_round(session, profile, timeline)
             try:
                 session.start()
                 session.scale(o.workers)
                 ended, findings = self._watch(collector, timeline, profile, extra, started,
                                               sampler)
-                # Before closing: the workers leave when their jobs are cancelled.
-                signals = collector.signals(profile, **extra)
+                # Before closing: the workers leave when their jobs are cancelled. Every job
+                # still running with no worker is one the round waited for in vain.
+                signals = collector.signals(profile, quiet_after=0.0, **extra)
             finally:
                 # Also on Ctrl-C: the jobs are cancelled before doctor goes.
                 session.close()
@@ -260,20 +263,22 @@ class Doctor:
                               f"{o.cancel_wait + 60:g} s")
         connected = signals.workers_connected or 0
         ok = connected >= o.workers
-        probe_message = None
-        if not ok:
-            findings = tuple(diagnose(signals))
-            if o.probe and not signals.submit_failures and _best_fix(findings, profile) is None:
-                probe = self._probe(number, profile)
-                if probe is not None:
-                    probe_message = probe.message
-                    timeline.add("probe", detail=probe.message)
-                    signals = collector.signals(profile, **{**extra, "probe": probe})
-                    findings = tuple(diagnose(signals))
-            if sampler is not None:
-                findings = ds.with_hot_frames(findings, sampler.summaries)
-        else:
-            findings = ()
+        try:
+            if not ok:
+                findings = tuple(diagnose(signals))
+                if o.probe and not signals.submit_failures and _best_fix(findings, profile) is None:
+                    probe = self._probing.after_round(number, profile)
+                    if probe is not None and probe is not signals.probe:
+                        signals = dataclasses.replace(signals, probe=probe)
+                        findings = tuple(diagnose(signals))
+                if sampler is not None:
+                    findings = ds.with_hot_frames(findings, sampler.summaries)
+            else:
+                findings = ()
+        finally:
+            self._probing.end_round()
+        sent = self._probing.sent_this_round
+        probe_message = sent.message if sent is not None else None
         from hpctui.core.network.security import tls_warning
 
         warning = tls_warning(profile, signals.scheduler_address, tls=o.tls)
@@ -330,6 +335,12 @@ class Doctor:
         while True:
             now = time.monotonic()
             signals = None
+            verdict = self._probing.verdict(profile)
+            if verdict is not None and extra.get("probe") is not verdict:
+                # The probe's verdict is in (sent early in this round, or in an earlier one):
+                # diagnose with it now, whatever the cadence.
+                extra["probe"] = verdict
+                next_diagnosis, diagnosed_version = 0.0, -1
             if (collector.signals().workers_connected or 0) >= o.workers:
                 return f"{o.workers} worker(s) connected", ()
             if timeline.start_failed:
@@ -348,9 +359,12 @@ class Doctor:
                 next_diagnosis = now + DIAGNOSE_EVERY
                 signals = collector.signals(profile, **extra)
                 findings = tuple(diagnose(signals))
-                sure = [f for f in findings if f.confidence >= CONFIDENT and f.fix.ops
-                        and f.evidence and not signals.workers_connected]
-                if sure and _best_fix(sure, profile) is not None:
+                sure = [f for f in findings if f.confidence >= CONFIDENT and f.evidence
+                        and (f.fix.ops or _probe_proven(f)) and not signals.workers_connected]
+                # A configuration fix that changes the profile, or the probe's proof of a
+                # cause no setting fixes (a locked-down login node): more waiting adds nothing.
+                if sure and (_best_fix(sure, profile) is not None
+                             or any(not f.fix.ops for f in sure)):
                     return f"diagnosed: {sure[0].title}", findings
             if now >= deadline:
                 return f"timed out after {o.timeout:g} s", findings
@@ -367,27 +381,6 @@ class Doctor:
             return tls_cluster_kwargs(kwargs, os.path.join(base, ".hpctui-tls"))
         except (OSError, ValueError) as exc:
             raise DoctorInputError(f"--tls: {exc}") from None
-
-    def _probe(self, number: int, profile: Profile):
-        from hpctui.core.network.probe_run import run_probe
-
-        if self._probed is not None and self._probed[0] == profile:
-            # Same profile, same network: a second probe job would only repeat the verdict
-            # (the round after an unexplained one runs the same profile under the sampler).
-            self._say(f"round {number}: probe (as before): {self._probed[1].message}")
-            return self._probed[1]
-        timeout = self.options.probe_timeout or self.options.timeout
-        self._say(f"round {number}: no worker connected and nothing says why: running the "
-                  "network probe")
-        try:
-            result = run_probe(profile.kind, profile.cluster_kwargs(), report_timeout=timeout,
-                               python_timeout=min(60.0, timeout))
-        except Exception as exc:  # the probe is extra evidence; its failure must not hide the rest
-            self.notes.append(f"round {number}: the network probe failed: {type(exc).__name__}: {exc}")
-            return None
-        self._say(f"round {number}: probe: {result.message}")
-        self._probed = (profile, result)
-        return result
 
 
 def run_doctor(options: DoctorOptions, progress: Progress | None = None, **kwargs) -> DoctorReport:

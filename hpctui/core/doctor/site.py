@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import time
 
 from hpctui.core.diagnosis import Versions
-from hpctui.core.doctor.types import Environment, InterfaceLine
+from hpctui.core.doctor.types import DoctorInputError, DoctorOptions, Environment, InterfaceLine
 
 def package_versions() -> tuple[str | None, str | None, str | None]:
     from importlib.metadata import PackageNotFoundError, version
@@ -78,3 +79,24 @@ def login_versions() -> Versions:
     dask_v, dist_v, djq_v = package_versions()
     return Versions("login node", platform.python_version(), dask_v, dist_v, djq_v)
 
+
+def load_workspace(o: DoctorOptions):
+    """(detection, Workspace) for the options; `DoctorInputError` naming what is wrong (exit 2)."""
+    from hpctui.core.batch.detect import detect
+    from hpctui.core.session.workspace import Workspace
+
+    try:
+        detection = detect(o.kind)
+    except ValueError as exc:
+        raise DoctorInputError(str(exc)) from None
+    if o.config_path is not None and not os.path.isfile(o.config_path):
+        raise DoctorInputError(f"--config: cannot read {o.config_path}: no such file")
+    try:
+        ws = Workspace.from_config(detection.kind, o.config_path)
+    except (OSError, ValueError) as exc:
+        raise DoctorInputError(f"--config: {exc}") from None
+    errors = [e.message for e in ws.loaded.errors]
+    errors += list(ws.loaded.unknown_keys)
+    if errors:
+        raise DoctorInputError("; ".join(errors))
+    return detection, ws

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hpctui.core.diagnosis import Finding
+from hpctui.core.diagnosis.early import DEFAULT_GRACE
 from hpctui.core.doctor import stacks as ds
 
 EXIT_CONNECTED = 0
@@ -33,6 +34,9 @@ class DoctorOptions:
     max_rounds: int = 4
     probe: bool = True  # run the network probe when workers do not connect and nothing says why
     probe_timeout: float | None = None  # default: `timeout`
+    # Seconds a job may run with no worker connected before the probe goes, during the round
+    # (None: only after a round that failed unexplained). Needs `probe`.
+    early_grace: float | None = DEFAULT_GRACE
     cancel_wait: float = 30.0  # seconds to wait for cancelled jobs to leave the queue
     # TLS with dask-jobqueue's temporary certificates, kept in a 0700 directory under the
     # log directory (shared with the compute nodes, as the logs are).
@@ -47,6 +51,10 @@ class DoctorOptions:
                                    f"got {self.sample!r}")
         if not isinstance(self.workers, int) or self.workers < 1:
             raise DoctorInputError(f"--workers: expected a whole number >= 1, got {self.workers!r}")
+        if self.early_grace is not None and not (isinstance(self.early_grace, (int, float))
+                                                 and self.early_grace >= 0):
+            raise DoctorInputError(f"--probe-after: expected seconds >= 0, got "
+                                   f"{self.early_grace!r}")
         if not self.timeout > 0:
             raise DoctorInputError(f"--timeout: expected seconds > 0, got {self.timeout!r}")
         if not isinstance(self.max_rounds, int) or self.max_rounds < 1:

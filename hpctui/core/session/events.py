@@ -74,6 +74,7 @@ class JobStateChanged(SessionEvent):
     new: str  # a JobPhase value
     queue_state: str  # the normalized queue state (JobState value), "" if never seen
     reason: str  # the queue's reason (Priority, Resources...), or why the phase changed
+    nodes: str = ""  # where the queue says it runs ("cn01"), "" until it does
 
 
 @dataclass(frozen=True, kw_only=True)

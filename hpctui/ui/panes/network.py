@@ -146,11 +146,32 @@ class NetworkPane(Pane):
         self.post_message(self.ProbeFinished(run_probe(kind, job_kwargs)))
 
     def on_network_pane_probe_finished(self, message: ProbeFinished) -> None:
+        self._show_result(message.result)
+
+    def show_early_probe(self, probe) -> None:
+        """The probe the app sent by itself (a job running with no worker): its state here."""
+        if probe.result is not None:
+            self._show_result(probe.result, f"(sent by itself: job {probe.job_id} ran "
+                                            f"{probe.running_for:.0f} s with no worker connected)\n")
+            return
+        if not probe.done:
+            self.probing = True
+            self.query_one("#net-verdict", Static).update(
+                f"probing: job {probe.job_id} ran {probe.running_for:.0f} s with no worker "
+                "connected, so a job on a compute node now tries each address of this node…")
+        elif self.probe is None:
+            self.probing = False
+            why = probe.stopped or probe.error or "no verdict"
+            self.query_one("#net-verdict", Static).update(
+                f"the probe sent by itself ended without a verdict ({why}); p: probe again")
+        self._redraw()
+
+    def _show_result(self, result, prefix: str = "") -> None:
         from hpctui.core.network.probe_verdict import LOCKED_DOWN
 
         self.probing = False
-        self.probe = result = message.result
-        text = result.message
+        self.probe = result
+        text = prefix + result.message
         if result.verdict == LOCKED_DOWN and result.interactive_command:
             text += f"\nRun hpctui from a compute node instead:  {result.interactive_command}"
         elif result.recommendation is not None:

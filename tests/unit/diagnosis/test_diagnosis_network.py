@@ -53,7 +53,7 @@ def test_testbed_no_interface_log_proposes_the_login_interface_sharing_the_worke
     # The worker's own address (10.213.7.2) is in ib0's subnet; eth0 is the advertised one.
     assert f.fix.ops == (PatchOp(SET, "interface", "ib0"),)
     assert f.fix.action is None
-    assert "192.0.2.2 (the login node's eth0, the one with the default route,)" in f.explanation
+    assert "192.0.2.2 (the login node's eth0, the one with the default route)" in f.explanation
     assert apply_fix(signals.profile, f.fix).get("interface") == "ib0"
 
 

@@ -124,6 +124,14 @@ def test_options_refuse_bad_values_by_name():
         DoctorOptions(workers=0)
     with pytest.raises(DoctorInputError, match="--timeout.*-1"):
         DoctorOptions(timeout=-1)
+    with pytest.raises(DoctorInputError, match="--probe-after.*-2"):
+        DoctorOptions(early_grace=-2)
+
+
+def test_probe_after_below_zero_is_exit_2_one_line(tmp_path):
+    out = _doctor(tmp_path, "--probe-after", "-2")
+    assert out.returncode == 2, out.stderr
+    assert "--probe-after" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_ctrl_c_cancels_the_jobs(tmp_path):
