@@ -81,6 +81,15 @@ def parse_status(text: str) -> list[JobRow]:
     return rows
 
 
+def queues_command() -> list[str]:
+    """The partitions, the default one marked `*` (for the unknown-partition fix)."""
+    return ["sinfo", "--noheader", "--format=%P"]
+
+
+def parse_queues(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 def log_paths(job_id: str, job_name: str, log_directory: str | None, submit_dir: str) -> list[Path]:
     """stderr then stdout. With `log-directory` dask-jobqueue writes `-e <dir>/<name>-%J.err` and
     `-o <dir>/<name>-%J.out`; without, SLURM puts both in `<submit_dir>/slurm-<id>.out`."""
