@@ -128,6 +128,22 @@ def parse_detail(text: str) -> dict[str, str]:
     return reasons
 
 
+def preflight_command(script_path: str) -> list[str]:
+    """`qsub -w v`: Grid Engine verifies the job against an empty cluster; nothing is queued."""
+    return ["qsub", "-w", "v", script_path]
+
+
+def parse_preflight(exit_code: int | None, stdout: str, stderr: str) -> tuple[bool, str]:
+    """(accepted, the line to show): exit 0 and "verification: found suitable queue(s)", or
+    exit 1 with "Unable to run job: ..." (an unknown queue or resource, too many slots)."""
+    lines = [ln.strip() for ln in (stderr + "\n" + stdout).splitlines()
+             if ln.strip() and ln.strip() != "Exiting."]
+    if exit_code == 0:
+        return True, next((ln for ln in lines if ln.startswith("verification:")), "")
+    said = next((ln for ln in lines if ln.startswith("Unable to run job")), lines[0] if lines else "")
+    return False, said
+
+
 def queues_command() -> list[str]:
     """The cluster queues (`qconf -sql`: one name a line), for the unknown-queue fix."""
     return ["qconf", "-sql"]
