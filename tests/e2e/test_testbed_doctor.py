@@ -65,6 +65,10 @@ def test_doctor_fix_writes_both_fixes_and_connects(batch, tmp_path):
         assert out.returncode == 0, out.stderr[-4000:] + out.stdout[-4000:]
         doc = json.loads(out.stdout)
         assert [c["rule_id"] for c in doc["changes"]][:1] == ["unknown-queue"]
+        # Round 1 was the pre-flight's refusal (sbatch --test-only, qsub -w v): no job cost.
+        first = doc["rounds"][0]
+        assert first["preflight"] and first["job_ids"] == [], first
+        assert doc["rounds"][1]["preflight"] is None
         assert any("interface" in c["summary"] and "ib0" in c["summary"] for c in doc["changes"])
         assert all(c["written"] for c in doc["changes"])
         assert doc["rounds"][-1]["connected"] and doc["rounds"][-1]["workers_connected"] >= 2

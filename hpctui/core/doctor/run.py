@@ -34,6 +34,7 @@ import time
 from hpctui.core.config.profile import Profile
 from hpctui.core.diagnosis import Finding, apply_fix, diagnose
 from hpctui.core.diagnosis.collector import SignalCollector
+from hpctui.core.doctor.preflight import refused_round
 from hpctui.core.doctor import stacks as ds
 from hpctui.core.doctor.site import environment, login_versions, partitions, still_queued
 from hpctui.core.doctor.timeline import Timeline
@@ -218,6 +219,10 @@ class Doctor:
             from hpctui.schedulers.lsf import site_unit_for_limits
 
             extra["lsf_unit_for_limits"] = site_unit_for_limits(dict(os.environ))
+        # Ask first (sbatch --test-only, qsub -w v): a refusal then costs no job.
+        refused = refused_round(number, profile, script, o.workers, timeline, extra, started)
+        if refused is not None:
+            return refused
         session_options = {"handle_exits": threading.current_thread() is threading.main_thread()}
         session_options.update(self._session_options)
         # distributed.* keys of the profile (comm timeouts, file locking) must be in effect
