@@ -105,9 +105,9 @@ def per_minute(times: list[float], start: float, end: float) -> float:
 
 # How to submit a held sleep job, release it, and cancel it, per batch system.
 REAL = {
-    "slurm": (["sbatch", "--parsable", "-H", "--time=00:05:00", "--job-name=hpctui-bench-poll"],
+    "slurm": (["sbatch", "--parsable", "-H", "--time=00:05:00", "--output=/dev/null", "--job-name=hpctui-bench-poll"],
               ["scontrol", "release"], ["scancel"]),
-    "sge": (["qsub", "-terse", "-h", "-l", "h_rt=00:05:00", "-N", "hpctui-bench-poll"],
+    "sge": (["qsub", "-terse", "-h", "-j", "y", "-o", "/dev/null", "-l", "h_rt=00:05:00", "-N", "hpctui-bench-poll"],
             ["qrls"], ["qdel"]),
 }
 

@@ -30,6 +30,8 @@ class BatchSystem:
         self.label = "SLURM" if self.kind == "slurm" else "Grid Engine"
         self.submit = "sbatch" if self.kind == "slurm" else "qsub"
         self.directive = "#SBATCH" if self.kind == "slurm" else "#$"
+        # The check that queues nothing, as the pre-flight runs it.
+        self.preflight_command = "sbatch --test-only" if self.kind == "slurm" else "qsub -w v"
 
     def __repr__(self) -> str:
         return f"BatchSystem({self.kind})"

@@ -177,15 +177,16 @@ class SessionMixin:
                                     stdout=err.stdout, stderr=err.stderr or err.message)
         header = self.workspace.header_texts(self.workspace.applied)
 
-        def answered(line: str | None) -> None:
-            if line:
-                self.show_pane("script")
-                script = self.pane("script")
-                if script is not None:
-                    script.flag_lines([line])
-                    script.select_header_line(line)
+        self.push_screen(RejectionScreen(rejection, header), self._go_to_refused_line)
 
-        self.push_screen(RejectionScreen(rejection, header), answered)
+    def _go_to_refused_line(self, line: str | None) -> None:
+        """The rejection view's `e`: the job script pane, on the line it named."""
+        if line:
+            self.show_pane("script")
+            script = self.pane("script")
+            if script is not None:
+                script.flag_lines([line])
+                script.select_header_line(line)
 
     def action_scale_by(self, delta: int) -> None:
         if self.session is None:
@@ -245,6 +246,7 @@ class SessionMixin:
         # jobs on its own thread. A session left running keeps its scheduler's event loop,
         # queue poller and log follower busy in this process for as long as it lives.
         self._stop_self_sampler()
+        self._stop_preflight()
         if self.session is not None:
             self.session.close()
 
