@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from session_events import EventLog
 
@@ -58,10 +60,14 @@ def test_held_job_is_pending_with_its_reason_then_runs_when_released(batch, sess
     assert s.snapshot().connected_workers == 0
 
     batch.release(job_id)
-    log.wait_for(JobStateChanged, lambda e: e.job_id == job_id and e.queue_state == "RUNNING",
-                 timeout=60)
+    # The worker may join before the next poll sees the job running: wait for both, any order.
     joined = log.wait_for(WorkerJoined, timeout=90)[0]
     assert joined.job_id == job_id and joined.host == batch.tb.compute_ib0
+    assert batch.wait_state(name, batch.running_states) == {job_id: next(iter(batch.running_states))}
+    deadline = time.monotonic() + 30
+    while s.snapshot().job(job_id).queue_state != "RUNNING":
+        assert time.monotonic() < deadline, s.snapshot().job(job_id)
+        time.sleep(0.5)
 
 
 def test_job_in_error_shows_why(batch, session):
