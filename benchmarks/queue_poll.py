@@ -8,13 +8,22 @@ call poke(): submit, worker left, scale, cancel. Prints queries per minute, over
 next to the fixed-interval pollers of peers (FAILURE-MODES.md: turm 2 s, stui / Open OnDemand 30 s).
 
     .venv/bin/python benchmarks/queue_poll.py
+
+`--testbed slurm|sge` also measures the real poller against a real batch system (the testbeds,
+tests/testbed/start [--gridengine]), about 100 s: one sleep job submitted held (pending), then
+released (running; the job counts as connected once it runs, as its worker would), each phase
+`--phase` seconds. Prints queries per minute in each phase and the mean time of one query
+(squeue for SLURM; qstat -xml -r for Grid Engine, which lists all of the user's jobs).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
+import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -94,8 +103,57 @@ def per_minute(times: list[float], start: float, end: float) -> float:
     return sum(start <= q < end for q in times) * 60.0 / (end - start)
 
 
+# How to submit a held sleep job, release it, and cancel it, per batch system.
+REAL = {
+    "slurm": (["sbatch", "--parsable", "-H", "--time=00:05:00", "--output=/dev/null", "--job-name=hpctui-bench-poll"],
+              ["scontrol", "release"], ["scancel"]),
+    "sge": (["qsub", "-terse", "-h", "-j", "y", "-o", "/dev/null", "-l", "h_rt=00:05:00", "-N", "hpctui-bench-poll"],
+            ["qrls"], ["qdel"]),
+}
+
+
+def real(kind: str, phase: float) -> None:
+    """The real QueuePoller against the real `kind`: pending (held), then running."""
+    from hpctui.core.batch.poller import QueuePoller
+
+    submit, release, cancel = REAL[kind]
+    with tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False) as f:
+        f.write("#!/bin/bash\nsleep 300\n")
+    out = subprocess.run([*submit, f.name], capture_output=True, text=True, check=True, timeout=30)
+    job_id = out.stdout.strip().split(";")[0]
+    rows: dict[str, JobRow] = {}
+    durations: list[float] = []
+
+    def on_rows(ev) -> None:
+        rows.update({r.job_id: r for r in ev.rows})
+        durations.append(ev.duration)
+
+    running = lambda: {j for j, r in rows.items() if r.state is JobState.RUNNING}  # noqa: E731
+    poller = QueuePoller(kind, lambda: [job_id], on_rows, lambda ev: print("failed:", ev.message),
+                         connected_fn=running)
+    try:
+        poller.start()
+        time.sleep(phase)
+        pending = poller.queries
+        subprocess.run([*release, job_id], capture_output=True, check=True, timeout=30)
+        poller.poke()
+        time.sleep(phase)
+        steady = poller.queries - pending
+    finally:
+        poller.stop()
+        subprocess.run([*cancel, job_id], capture_output=True, timeout=30)
+        os.unlink(f.name)
+    print(f"{kind} (real, job {job_id}): pending {pending * 60 / phase:.1f}/min, "
+          f"released then running {steady * 60 / phase:.1f}/min, "
+          f"one query {1000 * sum(durations) / max(1, len(durations)):.0f} ms on average")
+
+
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--testbed", choices=sorted(REAL), action="append", default=[],
+                        help="also poll this real batch system (repeatable)")
+    parser.add_argument("--phase", type=float, default=50.0, help="seconds per real phase")
+    args = parser.parse_args()
     times = simulate(PollPolicy())
     print(f"scripted session: {DURATION / 60:.0f} min, {len(JOBS)} jobs, {len(times)} queries")
     print(f"{'phase':<22} {'seconds':>8} {'queries':>8} {'per min':>8}")
@@ -105,6 +163,8 @@ def main() -> None:
     print(f"{'overall':<22} {DURATION:>8.0f} {len(times):>8d} {per_minute(times, 0, DURATION):>8.1f}")
     print("fixed-interval peers over the same 10 min (they never pause): "
           f"every 2 s = {60 / 2:.1f}/min, every 30 s = {60 / 30:.1f}/min")
+    for kind in args.testbed:
+        real(kind, args.phase)
 
 
 if __name__ == "__main__":

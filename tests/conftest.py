@@ -1,7 +1,9 @@
-"""Shared test fixtures: the SLURM testbed, and isolation from the developer's own config.
+"""Shared test fixtures: the real batch systems, and isolation from the developer's own config.
 
-Tests marked `testbed` need the real SLURM testbed (`tests/testbed/start`). When it is down
-they skip on a developer's machine, but fail under CI=true: a green CI must mean they ran.
+Tests marked `testbed` need the real SLURM testbed (`tests/testbed/start`); tests that take the
+`gridengine` fixture need the Grid Engine one (`tests/testbed/start --gridengine`); tests that
+take `batch` run once on each (`tests/batch_systems.py`). When a testbed is down its tests skip
+on a developer's machine, but fail under CI=true: a green CI must mean they ran.
 """
 
 from __future__ import annotations
@@ -18,22 +20,29 @@ TESTBED_DIR = Path(__file__).parent / "testbed"
 
 @dataclass(frozen=True)
 class Testbed:
-    """What `tests/testbed/status` reports about the running testbed."""
+    """What `tests/testbed/status [--gridengine]` reports about a running testbed."""
 
     host_ib0: str  # the login node's address on ib0: the one the compute node can reach
     compute_ib0: str  # the compute node's address
     default_addr: str  # the host's default-route address: routable but silent from the node
-    node: str  # SLURM node name of the compute node
-    partition: str  # SLURM partition jobs go to
+    node: str  # the compute node's name (SLURM node, Grid Engine execution host)
+    partition: str  # the SLURM partition, or the Grid Engine queue, jobs go to
     netns: str  # name of the compute node's network namespace
     state_dir: str  # where the testbed keeps state and daemon logs
     nft_table: str  # the testbed's own nftables table (inet family)
+    kind: str = "slurm"  # hpctui's name of the batch system: "slurm" or "sge"
+    pe: str = ""  # Grid Engine's parallel environment
 
 
-def _read_testbed() -> Testbed | None:
+# Which status script each kind's testbed answers to, and how to start it.
+_STATUS_FLAGS = {"slurm": [], "sge": ["--gridengine"]}
+
+
+def _read_testbed(kind: str = "slurm") -> Testbed | None:
     try:
         out = subprocess.run(
-            ["bash", str(TESTBED_DIR / "status")], capture_output=True, text=True, timeout=30
+            ["bash", str(TESTBED_DIR / "status"), *_STATUS_FLAGS[kind]],
+            capture_output=True, text=True, timeout=30,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -52,27 +61,54 @@ def _read_testbed() -> Testbed | None:
             netns=facts["NETNS"],
             state_dir=facts["STATE_DIR"],
             nft_table=facts["NFT_TABLE"],
+            kind=facts.get("KIND", "slurm"),
+            pe=facts.get("PE", ""),
         )
     except KeyError:
         return None
 
 
-@pytest.fixture(scope="session")
-def testbed() -> Testbed:
-    """The running SLURM testbed; skips (or fails under CI=true) when it is down."""
-    tb = _read_testbed()
+def require_testbed(kind: str) -> Testbed:
+    """The running testbed of `kind`; skips (or fails under CI=true) when it is down."""
+    tb = _read_testbed(kind)
     if tb is None:
-        message = "SLURM testbed is not running: start it with `sudo bash tests/testbed/start`"
+        label, flags = ("SLURM", "") if kind == "slurm" else ("Grid Engine", " --gridengine")
+        message = (f"{label} testbed is not running: start it with "
+                   f"`sudo bash tests/testbed/start{flags}`")
         if os.environ.get("CI") == "true":
             pytest.fail(message + " (CI=true: testbed tests must run)")
         pytest.skip(message + " (not under CI)")
     return tb
 
 
+@pytest.fixture(scope="session")
+def testbed() -> Testbed:
+    """The running SLURM testbed; skips (or fails under CI=true) when it is down."""
+    return require_testbed("slurm")
+
+
+@pytest.fixture(scope="session")
+def gridengine() -> Testbed:
+    """The running Grid Engine testbed; skips (or fails under CI=true) when it is down."""
+    return require_testbed("sge")
+
+
+@pytest.fixture(params=["slurm", "sge"])
+def batch(request):
+    """The test runs once on each real batch system: a `BatchSystem` (tests/batch_systems.py)."""
+    from batch_systems import BatchSystem
+
+    # Through the session-scoped fixtures: the status script runs once per system, not per test.
+    return BatchSystem(request.getfixturevalue("testbed" if request.param == "slurm" else "gridengine"))
+
+
 def pytest_collection_modifyitems(config, items):
-    # Every test marked `testbed` gets the fixture, so the skip/fail rule is in one place.
+    # Every test marked `testbed` gets the SLURM fixture, so the skip/fail rule is in one place;
+    # a test that runs on either system through `batch` asks for its own testbed instead.
     for item in items:
-        if item.get_closest_marker("testbed") and "testbed" not in getattr(item, "fixturenames", ()):
+        names = getattr(item, "fixturenames", ())
+        if item.get_closest_marker("testbed") and "testbed" not in names and "batch" not in names \
+                and "gridengine" not in names:
             item.fixturenames.append("testbed")
 
 

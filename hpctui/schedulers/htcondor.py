@@ -19,6 +19,8 @@ from hpctui.schedulers.base import (
 )
 
 KIND = "htcondor"
+# No pre-flight check (hpctui/core/jobscript/preflight.py): said in one line, never faked.
+PREFLIGHT_NONE = "condor_submit -dry-run exists, but hpctui does not run it yet (no HTCondor here to test it on)"
 
 ATTRIBUTES = (
     "ClusterId,ProcId,JobStatus,HoldReason,RemoteHost,LastRemoteHost,JobCurrentStartDate,"

@@ -11,6 +11,8 @@ from pathlib import Path
 from hpctui.schedulers.base import JobRow, JobState, ParseError, check_job_ids, parse_duration
 
 KIND = "local"
+# No pre-flight check (hpctui/core/jobscript/preflight.py): said in one line, never faked.
+PREFLIGHT_NONE = "the local backend runs the script with bash: there is no batch system to ask"
 
 # First letter of ps's STAT column (procps): what the process is doing.
 STATES: dict[str, JobState] = {

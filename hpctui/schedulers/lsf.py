@@ -20,6 +20,8 @@ from hpctui.schedulers.base import (
 )
 
 KIND = "lsf"
+# No pre-flight check (hpctui/core/jobscript/preflight.py): said in one line, never faked.
+PREFLIGHT_NONE = "LSF has no check that queues nothing (bsub always queues the job)"
 
 FIELDS = "jobid stat job_name exec_host pend_reason run_time runtimelimit exit_code exit_reason"
 

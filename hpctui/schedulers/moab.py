@@ -22,6 +22,8 @@ from hpctui.schedulers.base import (
 )
 
 KIND = "moab"
+# No pre-flight check (hpctui/core/jobscript/preflight.py): said in one line, never faked.
+PREFLIGHT_NONE = "Moab has no check that queues nothing (msub always queues the job)"
 
 STATES: dict[str, JobState] = {
     "Idle": JobState.PENDING,

@@ -20,6 +20,8 @@ from hpctui.schedulers.base import (
 )
 
 KIND = "oar"
+# No pre-flight check (hpctui/core/jobscript/preflight.py): said in one line, never faked.
+PREFLIGHT_NONE = "OAR has no check that queues nothing (oarsub always queues the job)"
 
 STATES: dict[str, JobState] = {
     "Waiting": JobState.PENDING,

@@ -20,6 +20,8 @@ from hpctui.schedulers.base import (
 )
 
 KIND = "pbs"
+# No pre-flight check (hpctui/core/jobscript/preflight.py): said in one line, never faked.
+PREFLIGHT_NONE = "PBS has no check that queues nothing (qsub always queues the job)"
 
 STATES: dict[str, JobState] = {
     "Q": JobState.PENDING,

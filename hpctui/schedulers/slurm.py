@@ -81,6 +81,31 @@ def parse_status(text: str) -> list[JobRow]:
     return rows
 
 
+def preflight_command(script_path: str) -> list[str]:
+    """`sbatch --test-only`: SLURM validates the script and says when it would start; no job."""
+    return ["sbatch", "--test-only", script_path]
+
+
+def parse_preflight(exit_code: int | None, stdout: str, stderr: str) -> tuple[bool, str]:
+    """(accepted, the line to show): exit 0 says "sbatch: Job N to start at ... in partition P"
+    on stderr; a refusal says "sbatch: error: ..."."""
+    lines = [ln.strip() for ln in (stderr + "\n" + stdout).splitlines() if ln.strip()]
+    if exit_code == 0:
+        said = next((ln for ln in lines if "to start at" in ln), lines[0] if lines else "")
+        return True, said.removeprefix("sbatch: ")
+    said = next((ln for ln in lines if "error" in ln.lower()), lines[0] if lines else "")
+    return False, said
+
+
+def queues_command() -> list[str]:
+    """The partitions, the default one marked `*` (for the unknown-partition fix)."""
+    return ["sinfo", "--noheader", "--format=%P"]
+
+
+def parse_queues(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 def log_paths(job_id: str, job_name: str, log_directory: str | None, submit_dir: str) -> list[Path]:
     """stderr then stdout. With `log-directory` dask-jobqueue writes `-e <dir>/<name>-%J.err` and
     `-o <dir>/<name>-%J.out`; without, SLURM puts both in `<submit_dir>/slurm-<id>.out`."""

@@ -24,6 +24,7 @@ from hpctui.core.logs.buffer import LogBuffer
 from hpctui.ui.layout import GRID_MIN_SIZE, FocusPaneRequested, PaneArea, tab_bar
 from hpctui.ui.app_diagnosis import DiagnosisMixin
 from hpctui.ui.app_editing import EditingMixin
+from hpctui.ui.app_preflight import PreflightMixin
 from hpctui.ui.app_messages import (  # noqa: F401 - re-exported for tests and callers
     ApplyPrepared,
     ConfigWritten,
@@ -48,7 +49,7 @@ from hpctui.ui.screens.help import HelpScreen
 NOTICE_S = 20.0  # seconds a notice holds the status bar's second line
 
 
-class HpcTuiApp(EditingMixin, SessionMixin, DiagnosisMixin, App):
+class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, DiagnosisMixin, App):
     """hpctui's main application."""
 
     TITLE = "hpctui"

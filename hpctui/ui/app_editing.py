@@ -49,6 +49,7 @@ class EditingMixin:
         status.config_path = str(ws.target.path)
         for note in ws.notes():
             self.notice(note)
+        self._start_preflight()
         self._start_session()
 
     def on_workspace_failed(self, message: WorkspaceFailed) -> None:
@@ -65,6 +66,7 @@ class EditingMixin:
                 pane.refresh_view()
         self.notice(message.description)
         self._maybe_diagnose()  # findings about the profile itself follow the edit at once
+        self._request_preflight(edited=True)
         if self.workspace is not None and self.workspace.auto_apply:
             self.post_message(ApplyProfile())
 

@@ -194,15 +194,16 @@ class SessionMixin:
                                     stdout=err.stdout, stderr=err.stderr or err.message)
         header = self.workspace.header_texts(self.workspace.applied)
 
-        def answered(line: str | None) -> None:
-            if line:
-                self.show_pane("script")
-                script = self.pane("script")
-                if script is not None:
-                    script.flag_lines([line])
-                    script.select_header_line(line)
+        self.push_screen(RejectionScreen(rejection, header), self._go_to_refused_line)
 
-        self.push_screen(RejectionScreen(rejection, header), answered)
+    def _go_to_refused_line(self, line: str | None) -> None:
+        """The rejection view's `e`: the job script pane, on the line it named."""
+        if line:
+            self.show_pane("script")
+            script = self.pane("script")
+            if script is not None:
+                script.flag_lines([line])
+                script.select_header_line(line)
 
     def action_scale_by(self, delta: int) -> None:
         if self.session is None:
@@ -264,6 +265,7 @@ class SessionMixin:
         self._stop_self_sampler()
         if self.early is not None:
             self.early.close(wait=None)  # never wait on the message pump: shutdown() does
+        self._stop_preflight()
         if self.session is not None:
             self.session.close()
 

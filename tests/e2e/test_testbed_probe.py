@@ -1,6 +1,6 @@
-"""The connectivity probe on the real SLURM testbed: a compute node in its own network namespace.
+"""The connectivity probe on the real testbeds: a compute node in its own network namespace.
 
-1. The probe job runs on the compute node, finds the host's ib0 reachable and the default-route
+1. (On SLURM and on Grid Engine.) The probe job runs on the compute node, finds the host's ib0 reachable and the default-route
    address silent (the testbed's firewall drops it), and recommends `interface: ib0`; with that
    setting, the scheduler advertises the host's ib0 address and a real dask-jobqueue worker
    connects.
@@ -33,6 +33,18 @@ def _profile(testbed, log_dir, job_name):
                 python=sys.executable, log_directory=str(log_dir), job_name=job_name)
 
 
+def _ge_still_active(job_id: str, seconds: float = 20) -> str | None:
+    """The same for Grid Engine, which drops a job from qstat the moment it ends."""
+    deadline = time.monotonic() + seconds
+    while True:
+        out = subprocess.run(["qstat", "-j", job_id], capture_output=True, text=True, timeout=20)
+        if out.returncode != 0:
+            return None
+        if time.monotonic() > deadline:
+            return "queued"
+        time.sleep(1)
+
+
 def _still_active(job_id: str, seconds: float = 20) -> str | None:
     """The job's state if it is still pending or running after `seconds`, else None."""
     deadline = time.monotonic() + seconds
@@ -47,11 +59,12 @@ def _still_active(job_id: str, seconds: float = 20) -> str | None:
         time.sleep(1)
 
 
-def test_probe_finds_ib0_and_not_the_default_address_then_workers_connect(testbed, tmp_path):
+def test_probe_finds_ib0_and_not_the_default_address_then_workers_connect(batch, tmp_path):
     from dask.distributed import Client
-    from dask_jobqueue import SLURMCluster
+    from dask_jobqueue import SGECluster, SLURMCluster
 
-    result = run_probe("slurm", _profile(testbed, tmp_path, "hpctui-probe"), report_timeout=120)
+    testbed = batch.tb
+    result = run_probe(batch.kind, _profile(testbed, tmp_path, "hpctui-probe"), report_timeout=120)
     assert result.verdict == REACHABLE, result.message
     rows = {t.address: t for t in result.targets}
     assert rows[testbed.host_ib0].status == "ok"
@@ -65,14 +78,16 @@ def test_probe_finds_ib0_and_not_the_default_address_then_workers_connect(testbe
     node_addrs = [a for i in result.compute_interfaces for a in i.ipv4]
     assert f"{testbed.compute_ib0}/24" in node_addrs
     assert result.python.ok and result.python.versions_match
-    assert _still_active(result.job_id) is None, "probe job left in the queue"
+    still = _still_active if batch.kind == "slurm" else _ge_still_active
+    assert still(result.job_id) is None, "probe job left in the queue"
 
     # Picking the recommendation: a worker on the compute node reaches the scheduler.
     job_name = f"tb-probe-{uuid.uuid4().hex[:6]}"
     dask.config.refresh()
     settings = result.recommendation.settings_patch()
+    cluster_class = SLURMCluster if batch.kind == "slurm" else SGECluster
     try:
-        with SLURMCluster(
+        with cluster_class(
             cores=1, memory="1GB", queue=testbed.partition, walltime="00:05:00",
             job_name=job_name, log_directory=str(tmp_path), python=sys.executable,
             interface=settings["interface"],
@@ -87,7 +102,7 @@ def test_probe_finds_ib0_and_not_the_default_address_then_workers_connect(testbe
             client.wait_for_workers(1, timeout=90)
             assert client.submit(lambda x: x * 2, 21).result(timeout=30) == 42
     finally:
-        subprocess.run(["scancel", f"--name={job_name}"], capture_output=True, timeout=20)
+        batch.cancel_name(job_name)
 
 
 class _Lockdown:

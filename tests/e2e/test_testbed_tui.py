@@ -1,7 +1,7 @@
-"""The TUI through Pilot on the real SLURM testbed: the seed's two failures, fixed from the keyboard.
+"""The TUI through Pilot on both real batch systems: the seed's two failures, fixed from the keyboard.
 
-1. A header line the site refuses (a partition that doesn't exist): the rejection view opens
-   on sbatch's real error, `e` jumps to that line, `x` skips it, `A` + `y` write and apply,
+1. A header line the site refuses (a partition/queue that doesn't exist): the rejection view
+   opens on sbatch's (qsub's) real error, `e` jumps to that line, `x` skips it, `A` + `y` write and apply,
    and the job is accepted and its worker connects.
 2. No interface: the jobs run but no worker connects, and the logs pane shows the time-outs;
    the user sets `interface` to `ib0` in the settings pane and applies; workers connect, and
@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -27,18 +26,12 @@ from hpctui.ui.screens.rejection import RejectionScreen
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(240)]
 
 
-def _queued(job_name: str) -> list[str]:
-    out = subprocess.run(["squeue", "--noheader", f"--name={job_name}", "--format=%i"],
-                         capture_output=True, text=True, timeout=20)
-    return out.stdout.split()
-
-
-def _config(tmp_path: Path, job_name: str, extra: str) -> Path:
+def _config(tmp_path: Path, job_name: str, extra: str, kind: str) -> Path:
     path = tmp_path / "site.yaml"
     path.write_text(
         "# Our cluster's Dask settings (comment kept by hpctui)\n"
         "jobqueue:\n"
-        "  slurm:\n"
+        f"  {kind}:\n"
         f"    name: {job_name}   # unique per test run\n"
         "    cores: 1\n"
         "    memory: 1GB\n"
@@ -50,10 +43,10 @@ def _config(tmp_path: Path, job_name: str, extra: str) -> Path:
     return path
 
 
-def _app(path: Path) -> HpcTuiApp:
-    return HpcTuiApp(LaunchContext("slurm", "test", path, True),
+def _app(path: Path, kind: str) -> HpcTuiApp:
+    return HpcTuiApp(LaunchContext(kind, "test", path, True),
                      workspace_loader=lambda: Workspace.from_config(
-                         "slurm", path, paths=[], environ={}))
+                         kind, path, paths=[], environ={}))
 
 
 async def _wait(pilot, condition, timeout: float, what: str) -> None:
@@ -72,10 +65,11 @@ async def _quit(pilot, app) -> None:
         await pilot.press("y")
 
 
-async def test_rejected_header_line_skipped_and_accepted(tmp_path):
+async def test_rejected_header_line_skipped_and_accepted(tmp_path, batch):
     job_name = f"tui-rej-{uuid.uuid4().hex[:6]}"
-    path = _config(tmp_path, job_name, "    interface: ib0\n    queue: nosuchpartition\n")
-    app = _app(path)
+    path = _config(tmp_path, job_name, "    interface: ib0\n    queue: nosuchpartition\n",
+                   batch.kind)
+    app = _app(path, batch.kind)
     try:
         async with app.run_test(size=(160, 48)) as pilot:
             await _wait(pilot, lambda: app.session is not None, 30, "the session")
@@ -83,12 +77,13 @@ async def test_rejected_header_line_skipped_and_accepted(tmp_path):
             await _wait(pilot, lambda: isinstance(app.screen, RejectionScreen), 60,
                         "the rejection view")
             screen_text = " ".join(str(w.render()) for w in app.screen.query("Static"))
-            assert "invalid partition" in screen_text.lower()
-            assert "sbatch" in screen_text
+            assert ("invalid partition" if batch.kind == "slurm" else "unknown queue") \
+                in screen_text.lower()
+            assert batch.submit in screen_text
             await pilot.press("e")
             await _wait(pilot, lambda: not isinstance(app.screen, RejectionScreen), 5, "e")
             script = app.pane("script")
-            assert script.highlighted_line.text == "#SBATCH -p nosuchpartition"
+            assert script.highlighted_line.text == batch.queue_line("nosuchpartition")
             await pilot.press("x")
             assert "nosuchpartition" not in app.workspace.preview().script
             await pilot.press("A")
@@ -99,22 +94,20 @@ async def test_rejected_header_line_skipped_and_accepted(tmp_path):
             await _quit(pilot, app)
         assert app.shutdown(60)
     finally:
-        subprocess.run(["scancel", f"--name={job_name}"], capture_output=True, timeout=20)
+        batch.cancel_name(job_name)
     assert "job-directives-skip" in path.read_text()
     assert "# Our cluster's Dask settings" in path.read_text()
-    deadline = time.monotonic() + 20
-    while _queued(job_name) and time.monotonic() < deadline:
-        time.sleep(1)
-    assert _queued(job_name) == []
+    assert batch.wait_queue_empty(job_name, 20) == []
 
 
-async def test_no_interface_timeouts_in_logs_then_ib0_connects(tmp_path, testbed):
+async def test_no_interface_timeouts_in_logs_then_ib0_connects(tmp_path, batch):
+    testbed = batch.tb
     job_name = f"tui-net-{uuid.uuid4().hex[:6]}"
     # Workers give up after 5 s instead of 30 s, so the failure shows quickly.
     path = _config(tmp_path, job_name,
                    "    job-script-prologue:\n"
-                   "      - export DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s\n")
-    app = _app(path)
+                   "      - export DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s\n", batch.kind)
+    app = _app(path, batch.kind)
     try:
         async with app.run_test(size=(160, 48)) as pilot:
             await _wait(pilot, lambda: app.session is not None, 30, "the session")
@@ -158,12 +151,9 @@ async def test_no_interface_timeouts_in_logs_then_ib0_connects(tmp_path, testbed
             await _quit(pilot, app)
         assert app.shutdown(60)
     finally:
-        subprocess.run(["scancel", f"--name={job_name}"], capture_output=True, timeout=20)
+        batch.cancel_name(job_name)
     text = path.read_text()
     assert "interface: ib0" in text
     assert "# Our cluster's Dask settings (comment kept by hpctui)" in text
     assert "# unique per test run" in text
-    deadline = time.monotonic() + 20
-    while _queued(job_name) and time.monotonic() < deadline:
-        time.sleep(1)
-    assert _queued(job_name) == []
+    assert batch.wait_queue_empty(job_name, 20) == []

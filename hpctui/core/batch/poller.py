@@ -27,7 +27,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hpctui.core.batch.commands import DEFAULT_TIMEOUT, CommandResult, run_command
 from hpctui.schedulers.base import JobRow, JobState, ParseError, merge_rows
@@ -183,6 +183,7 @@ class QueuePoller:
         self._idle_check = idle_check  # how often a paused poller re-reads job_ids_fn (no query)
         self._clock = clock
         self._rows: dict[str, JobRow] = {}
+        self._detail: dict[str, tuple[str, str]] = {}  # job id -> (raw state, reason) asked
         self._failures = 0
         self._wake = threading.Condition()
         self._stopping = False
@@ -269,7 +270,7 @@ class QueuePoller:
                 parsed = self._sched.parse_status(result.stdout)
             except ParseError as e:
                 return self._failed(f"{result.program} output not understood: {e}", result)
-            merged = merge_rows(self._rows, parsed, active)
+            merged = self._with_detail(merge_rows(self._rows, parsed, active))
             # Swapped, not updated in place, so `rows` can copy it from any thread.
             self._rows = {**self._rows, **{r.job_id: r for r in merged}}
             self._failures = 0
@@ -283,6 +284,28 @@ class QueuePoller:
                 connected = set()
             return self._next_delay(job_ids, connected)
         return self._failed(result.describe(), result)
+
+    def _with_detail(self, rows: list[JobRow]) -> list[JobRow]:
+        """Rows with the reason only a second command knows (Grid Engine's `qstat -j` for a job
+        in error), asked once per job and state, not every round: a module that has no such
+        command (`wants_detail`) costs nothing. A failed second query leaves the reason as is."""
+        wants = getattr(self._sched, "wants_detail", None)
+        if wants is None:
+            return rows
+        need = [r.job_id for r in rows
+                if wants(r) and self._detail.get(r.job_id, ("", ""))[0] != r.raw_state]
+        if need:
+            result = run_command(self._sched.detail_command(need), timeout=self.timeout)
+            self.queries += 1
+            found = self._sched.parse_detail(result.stdout) if result.stdout else {}
+            by_id = {r.job_id: r for r in rows}
+            for j in need:
+                self._detail[j] = (by_id[j].raw_state, found.get(j, ""))
+        out = []
+        for r in rows:
+            raw, reason = self._detail.get(r.job_id, ("", ""))
+            out.append(replace(r, reason=reason) if reason and raw == r.raw_state else r)
+        return out
 
     def _next_delay(self, job_ids: list[str], connected: Collection[str]) -> float | None:
         # Under the lock: poke() may set the policy's flag from another thread meanwhile.

@@ -52,15 +52,6 @@ def worker_addresses(s: Signals) -> list[str]:
     return seen
 
 
-def _is_ipv4(text: str) -> bool:
-    # A cut log line can end inside the address ("tcp://0"): digits, but no address.
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
-        return False
-    return True
-
-
 def sharing_subnet(facts: tuple[InterfaceFacts, ...], address: str) -> InterfaceFacts | None:
     """The usable login interface whose IPv4 subnet contains `address`."""
     ip = ipaddress.ip_address(address)

@@ -59,6 +59,7 @@ def report_to_json(report: DoctorReport) -> dict:
             "workers_wanted": r.workers_wanted, "workers_connected": r.workers_connected,
             "scheduler_address": r.scheduler_address, "job_ids": list(r.job_ids),
             "left_in_queue": list(r.left_in_queue), "probe": r.probe_verdict,
+            "preflight": r.preflight,
             "duration": r.duration, "job_script": r.job_script, "jobs_ran": r.jobs_ran,
             "sampler": sampler_to_json(r),
             "findings": findings_to_json(list(r.findings))["findings"],
@@ -107,6 +108,8 @@ def render_report_text(report: DoctorReport) -> str:
                    f"{r.ended}; {len(r.job_ids)} job(s), "
                    + ("none left in the queue" if not r.left_in_queue
                       else f"STILL QUEUED: {', '.join(r.left_in_queue)}"))
+        if r.preflight:
+            out.append(f"    pre-flight refused it (no job submitted): {r.preflight}")
         if r.probe_verdict:
             out.append(f"    probe: {r.probe_verdict}")
         out.extend(sampler_lines(r))

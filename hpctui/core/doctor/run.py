@@ -37,8 +37,9 @@ import time
 from hpctui.core.config.profile import Profile
 from hpctui.core.diagnosis import Finding, apply_fix, diagnose
 from hpctui.core.diagnosis.collector import SignalCollector
-from hpctui.core.diagnosis.skips import RULE_IDS as SKIP_RULES
+from hpctui.core.doctor.preflight import refused_round
 from hpctui.core.doctor import stacks as ds
+from hpctui.core.doctor.fixes import best_fix as _best_fix
 from hpctui.core.doctor.libnotes import RoundMessages
 from hpctui.core.doctor.probing import DoctorProbe
 from hpctui.core.doctor.site import (environment, load_workspace, login_versions, partitions,
@@ -59,19 +60,6 @@ REFUSED_GRACE = 3.0  # after a refusal with no job queued, how long to wait for 
 def _probe_proven(f: Finding) -> bool:
     # The probe's rows are a verdict on the network: waiting longer would not change them.
     return any(e.source == "probe" for e in f.evidence)
-
-
-def _best_fix(findings, profile: Profile) -> Finding | None:
-    """The most confident finding whose configuration change actually changes the profile."""
-    for f in findings:  # diagnose() orders them most confident first
-        if not f.fix.ops or f.rule_id in SKIP_RULES:  # a warning, not why the round failed
-            continue
-        try:
-            if apply_fix(profile, f.fix) != profile:
-                return f
-        except ValueError:
-            continue
-    return None
 
 
 class Doctor:
@@ -232,6 +220,10 @@ class Doctor:
             from hpctui.schedulers.lsf import site_unit_for_limits
 
             extra["lsf_unit_for_limits"] = site_unit_for_limits(dict(os.environ))
+        # Ask first (sbatch --test-only, qsub -w v): a refusal then costs no job.
+        refused = refused_round(number, profile, script, o.workers, timeline, extra, started)
+        if refused is not None:
+            return refused
         session_options = {"handle_exits": threading.current_thread() is threading.main_thread()}
         session_options.update(self._session_options)
         # distributed.* keys of the profile (comm timeouts, file locking) must be in effect

@@ -36,13 +36,16 @@ def environment(kind: str, reason: str, interfaces) -> Environment:
 
 
 def partitions(kind: str) -> tuple[str, ...]:
-    """The partitions SLURM lists (default marked `*`), for the unknown-partition rule."""
-    if kind != "slurm":
-        return ()
+    """The partitions/queues the site lists (SLURM's default marked `*`), for the unknown-queue
+    rule: from the batch system's module (`queues_command`, `parse_queues`), where it has one."""
+    from hpctui import schedulers
     from hpctui.core.batch.commands import run_command
 
-    result = run_command(["sinfo", "--noheader", "--format=%P"], timeout=15)
-    return tuple(result.stdout.split()) if result.ok else ()
+    sched = schedulers.get(kind)
+    if not hasattr(sched, "queues_command"):
+        return ()
+    result = run_command(sched.queues_command(), timeout=15)
+    return sched.parse_queues(result.stdout) if result.ok else ()
 
 
 def still_queued(kind: str, job_ids: tuple[str, ...], wait: float) -> tuple[str, ...]:

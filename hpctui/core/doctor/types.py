@@ -128,6 +128,7 @@ class Round:
     duration: float = 0.0
     jobs_ran: int = 0  # jobs the queue showed running (a worker process existed to look at)
     sampler: ds.SamplerRun | None = None  # set when the workers ran under the stack sampler
+    preflight: str | None = None  # the batch system's refusal, when pre-flight ended the round
 
     @property
     def sampled(self) -> bool:

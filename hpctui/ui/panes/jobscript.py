@@ -80,6 +80,8 @@ class JobScriptPane(Pane):
     JobScriptPane > #script-problems { height: auto; max-height: 6; }
     JobScriptPane > #script-message { height: 1; color: $text-muted; }
     JobScriptPane.-said > #script-message { height: auto; max-height: 2; }
+    JobScriptPane > #script-preflight { display: none; height: auto; max-height: 2; }
+    JobScriptPane.-preflight > #script-preflight { display: block; }
     """
     BINDINGS = [
         Binding("x", "toggle_line", "Skip/un-skip"),
@@ -110,7 +112,10 @@ class JobScriptPane(Pane):
         with VerticalScroll(id="script-preview"):
             yield Static(id="script-preview-text")
         yield Static(id="script-problems")
+        yield Static(id="script-preflight")
         yield Static(id="script-message")
+
+    preflight_line = ""  # the last pre-flight verdict shown, as text
 
     def on_mount(self) -> None:
         self.refresh_view()
@@ -155,6 +160,14 @@ class JobScriptPane(Pane):
         self.set_class(bool(ws.last_message), "-said")
         self.query_one("#script-message", Static).update(
             Content.styled(f"[{status}; {auto}] {message}", ""))
+
+    def show_preflight(self, line: str, status: str) -> None:
+        """The batch system's verdict on the pending script, checked without submitting it."""
+        style = {"accepted": "$text-success", "refused": "$text-error bold"}.get(status, "$text-muted")
+        self.preflight_line = line
+        if self.query("#script-preflight"):
+            self.query_one("#script-preflight", Static).update(Content.styled(line, style))
+            self.add_class("-preflight")  # hidden until the first verdict
 
     @property
     def highlighted_line(self) -> HeaderLine | None:

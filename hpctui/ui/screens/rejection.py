@@ -40,8 +40,10 @@ class RejectionScreen(ModalScreen[str | None]):
         Binding("escape,q", "close", "Close"),
     ]
 
-    def __init__(self, rejection: SubmitRejection, header_lines: list[str]) -> None:
+    def __init__(self, rejection: SubmitRejection, header_lines: list[str],
+                 title: str = "✗ The batch system rejected the job script") -> None:
         super().__init__()
+        self.title_text = title
         self.rejection = rejection
         self.header_lines = list(header_lines)
         self.mentioned = rejection_lines(rejection, self.header_lines)
@@ -49,7 +51,7 @@ class RejectionScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         r = self.rejection
         with Vertical() as box:
-            box.border_title = "✗ The batch system rejected the job script"
+            box.border_title = self.title_text
             code = "unknown" if r.exit_code is None else str(r.exit_code)
             yield Static(Content.assemble(
                 ("Command:   ", "bold"), r.command or "(not reported)", "\n",
