@@ -78,6 +78,8 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
         self.kind = kind
         self.cluster_kwargs, self.placement, self.idle_timeout = split_session_kwargs(cluster_kwargs)
         self._init_job_placement(cluster_key, config_path, state_dir, attach)
+        if attach is not None:  # a cluster left running is a job cluster, whatever the file says
+            self.placement, self.idle_timeout = JOB, attach.idle_timeout
         self.cancel_timeout = cancel_timeout
         if worker_logs_every is not None and not worker_logs_every > 0:
             raise ValueError(f"worker_logs_every must be > 0 seconds or None, got {worker_logs_every!r}")

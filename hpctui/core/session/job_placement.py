@@ -68,20 +68,20 @@ class JobPlacementMixin:
                                              message=f"{type(e).__name__}: {e}"))
             return
         self._tls_directory = tls
-        if adopt is not None:
-            plan = SchedulerPlan(self.kind, adopt.scheduler_job_name, adopt.scheduler_file,
-                                 adopt.preload, adopt.idle_timeout, adopt.log_directory)
-            self._scheduler_job_id = adopt.scheduler_job_id
-            self._track_scheduler(adopt.scheduler_job_id, plan.job_name, ATTACHED_OUTPUT)
-        else:
-            plan = SchedulerPlan.make(self.kind, kwargs, self.idle_timeout)
-        self._plan = plan
-        cls = job_cluster.remote_cluster_class(
-            tracked_cluster_class(cluster_class(self.kind), self),
-            self._watchers.worker_joined, self._watchers.worker_left)
         # Before the cluster exists: the scheduler job is in the queue (pending, perhaps for
         # long) and its log is worth reading while hpctui waits for it.
         self._watchers.start(self.kind)
+        if adopt is not None:
+            self._plan = plan = SchedulerPlan(
+                self.kind, adopt.scheduler_job_name, adopt.scheduler_file, adopt.preload,
+                adopt.idle_timeout, adopt.log_directory)
+            self._scheduler_job_id = adopt.scheduler_job_id
+            self._track_scheduler(adopt.scheduler_job_id, plan.job_name, ATTACHED_OUTPUT)
+        else:
+            self._plan = plan = SchedulerPlan.make(self.kind, kwargs, self.idle_timeout)
+        cls = job_cluster.remote_cluster_class(
+            tracked_cluster_class(cluster_class(self.kind), self),
+            self._watchers.worker_joined, self._watchers.worker_left)
         try:
             cluster = await job_cluster.make_cluster(
                 cls, plan, kwargs, self, adopt.scheduler_job_id if adopt else None)

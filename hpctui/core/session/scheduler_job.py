@@ -122,6 +122,36 @@ def build_scheduler_job(plan: SchedulerPlan, job_kwargs: dict[str, Any], options
         raise SchedulerJobFailed(str(exc).replace("probe job", "scheduler job")) from None
 
 
+def preview_script(profile) -> str:
+    """The scheduler job script a `scheduler-placement: job` profile submits, for the job
+    script pane: built like the real one, with a placeholder token and no file created."""
+    from types import SimpleNamespace
+
+    from hpctui.core.jobscript.render import preview_job_class
+    from hpctui.core.network.probe_job import build_probe_job
+    from hpctui.core.session.placement import idle_timeout_of
+
+    kwargs = profile.cluster_kwargs()
+    plan = SchedulerPlan.make(profile.kind, kwargs, idle_timeout_of(profile.settings),
+                              token="<token>")
+    options = {k: v for k, v in (kwargs.get("scheduler_options") or {}).items()
+               if k not in ("host", "interface")}
+    options.setdefault("dashboard_address", ":8787")
+    options["interface"] = kwargs.get("interface")
+    if kwargs.get("security") is True:
+        d = profile.tls_directory()
+        options["security"] = SimpleNamespace(
+            tls_ca_file=os.path.join(d, "cert.pem"), tls_scheduler_cert=os.path.join(d, "cert.pem"),
+            tls_scheduler_key=os.path.join(d, "key.pem"))
+    exports = scheduler_exports(options)
+    if exports:
+        kwargs["job_script_prologue"] = list(kwargs.get("job_script_prologue") or []) + exports
+    job_kwargs = {k: v for k, v in kwargs.items() if k not in ("scheduler_options", "security")}
+    return build_probe_job(profile.kind, job_kwargs, scheduler_args(plan, options),
+                           job_name=plan.job_name,
+                           job_cls=preview_job_class(profile.kind)).script
+
+
 def read_scheduler_file(path: str) -> dict[str, Any] | None:
     """The scheduler's identity from its file, or None while it is missing or half-written."""
     try:
