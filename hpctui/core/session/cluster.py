@@ -383,7 +383,7 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
             from hpctui.core.session.state import detach_me
 
             self.leaving_scheduler = True
-            detach_me(self.cluster_key, self._state_base)
+            detach_me(self.cluster_key, self._token, self._state_base)
             return
         ids = self._record.job_ids()
         if not ids:

@@ -38,6 +38,9 @@ class JobPlacementMixin:
         self._tls_directory: str | None = None
         self.leaving_scheduler = False  # read by SchedulerJob when its start is cancelled
         self._start_task = None  # the start of a job cluster (cancelled by a leave)
+        import secrets
+
+        self._token = secrets.token_hex(8)  # this session among the cluster's attachers
 
     @property
     def state(self) -> st.ClusterState | None:
@@ -47,7 +50,7 @@ class JobPlacementMixin:
     def others_attached(self) -> tuple[st.Attacher, ...]:
         """Other live hpctui processes attached to this cluster (cancel needs `force` then)."""
         s = self.state
-        return s.others_attached() if s is not None else ()
+        return s.others_attached(self._token) if s is not None else ()
 
     # ------------------------------------------------------------------ start / reattach
 
@@ -102,7 +105,7 @@ class JobPlacementMixin:
         link = cluster.dashboard_link or ""
         self._save_state(address=cluster.scheduler.address, dashboard_link=link,
                          tls_directory=tls)
-        st.attach_me(self.cluster_key, self._state_base)
+        st.attach_me(self.cluster_key, self._token, self._state_base)
         self._publish(ClusterStarted(
             kind=self.kind, generation=self._generation,
             scheduler_address=cluster.scheduler.address, dashboard_link=link,
@@ -143,7 +146,7 @@ class JobPlacementMixin:
             scheduler_job_name=plan.job_name, log_directory=plan.log_directory,
             idle_timeout=plan.idle_timeout, settings=_plain(self.cluster_kwargs),
             workers_wanted=self._n), self._state_base)
-        st.attach_me(self.cluster_key, self._state_base)
+        st.attach_me(self.cluster_key, self._token, self._state_base)
         self._track_scheduler(job_id, plan.job_name, output, job)
 
     def _track_scheduler(self, job_id: str, job_name: str, output: str, job=None) -> None:
@@ -185,7 +188,7 @@ class JobPlacementMixin:
         if why == "leave":
             if cluster is not None:
                 await job_cluster.leave(cluster, client)
-            st.detach_me(self.cluster_key, self._state_base)
+            st.detach_me(self.cluster_key, self._token, self._state_base)
             return
         if cluster is not None:
             self._cancel_requested(self._tracker.live_job_ids())

@@ -51,15 +51,13 @@ class WorkerJob:
 
 @dataclass(frozen=True)
 class Attacher:
-    """An hpctui process attached to the cluster now."""
+    """An hpctui session attached to the cluster now (its process, and a token of its own:
+    one process may hold two sessions, as tests and benchmarks do)."""
 
     pid: int
     host: str
     since: float
-
-    @property
-    def is_me(self) -> bool:
-        return self.pid == os.getpid() and self.host == socket.gethostname()
+    token: str = ""
 
     def alive(self) -> bool:
         """False only when it is on this host and its process is gone."""
@@ -103,9 +101,9 @@ class ClusterState:
         """Every job of the cluster, the scheduler's first."""
         return (self.scheduler_job_id, *(w.job_id for w in self.workers))
 
-    def others_attached(self) -> tuple[Attacher, ...]:
-        """The live hpctui processes attached besides this one."""
-        return tuple(a for a in self.attached if not a.is_me and a.alive())
+    def others_attached(self, token: str = "") -> tuple[Attacher, ...]:
+        """The live hpctui sessions attached besides the one holding `token` (none: all)."""
+        return tuple(a for a in self.attached if not (token and a.token == token) and a.alive())
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1, sort_keys=True, default=str)
@@ -178,16 +176,17 @@ def update(key: str, change, base: str | os.PathLike | None = None) -> ClusterSt
         return new
 
 
-def attach_me(key: str, base: str | os.PathLike | None = None) -> ClusterState | None:
-    """Record this process as attached (dead attachers on this host are dropped)."""
-    me = Attacher(os.getpid(), socket.gethostname(), time.time())
+def attach_me(key: str, token: str, base: str | os.PathLike | None = None) -> ClusterState | None:
+    """Record the session holding `token` as attached (dead attachers on this host dropped)."""
+    me = Attacher(os.getpid(), socket.gethostname(), time.time(), token)
     return update(key, lambda s: replace(
-        s, attached=tuple(a for a in s.attached if a.alive() and not a.is_me) + (me,)), base)
+        s, attached=tuple(a for a in s.attached if a.alive() and a.token != token) + (me,)),
+        base)
 
 
-def detach_me(key: str, base: str | os.PathLike | None = None) -> ClusterState | None:
+def detach_me(key: str, token: str, base: str | os.PathLike | None = None) -> ClusterState | None:
     return update(key, lambda s: replace(
-        s, attached=tuple(a for a in s.attached if not a.is_me)), base)
+        s, attached=tuple(a for a in s.attached if a.token != token)), base)
 
 
 def remove(key: str, base: str | os.PathLike | None = None) -> None:

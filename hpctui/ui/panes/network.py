@@ -155,7 +155,9 @@ class NetworkPane(Pane):
         self.probe = result = message.result
         text = result.message
         if result.verdict == LOCKED_DOWN and result.interactive_command:
-            text += f"\nRun hpctui from a compute node instead:  {result.interactive_command}"
+            text += ("\n★ Fix: run the scheduler in a batch job (scheduler-placement: job): "
+                     "f in Findings (7)"
+                     f"\n  or run hpctui from a compute node:  {result.interactive_command}")
         elif result.recommendation is not None:
             text += f"\n★ {result.recommendation.interface}: {result.recommendation.reason}  (Enter on it to use it)"
         self.query_one("#net-verdict", Static).update(text)

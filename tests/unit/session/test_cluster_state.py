@@ -41,9 +41,13 @@ def test_save_load_and_workers(tmp_path):
 
 def test_attach_and_detach_me(tmp_path):
     st.save(make(tmp_path), tmp_path)
-    s = st.attach_me("slurm-x", tmp_path)
-    assert [a.pid for a in s.attached] == [os.getpid()] and s.others_attached() == ()
-    assert st.detach_me("slurm-x", tmp_path).attached == ()
+    s = st.attach_me("slurm-x", "me", tmp_path)
+    assert [a.pid for a in s.attached] == [os.getpid()] and s.others_attached("me") == ()
+    # Another session of this same process is another attacher.
+    s = st.attach_me("slurm-x", "other", tmp_path)
+    assert [a.token for a in s.others_attached("me")] == ["other"]
+    assert [a.token for a in st.detach_me("slurm-x", "other", tmp_path).attached] == ["me"]
+    assert st.detach_me("slurm-x", "me", tmp_path).attached == ()
 
 
 def test_other_attachers_alive_or_dead(tmp_path):
@@ -56,7 +60,7 @@ def test_other_attachers_alive_or_dead(tmp_path):
         assert [a.pid for a in s.others_attached()] == [other.pid]
         st.save(s, tmp_path)
         # Attaching drops the dead one.
-        assert {a.pid for a in st.attach_me("slurm-x", tmp_path).attached} == {
+        assert {a.pid for a in st.attach_me("slurm-x", "me", tmp_path).attached} == {
             other.pid, os.getpid()}
     finally:
         other.kill()
