@@ -129,3 +129,27 @@ def test_tls_with_the_scheduler_in_a_job(testbed, job_session, tmp_path):
                         tls_client_key=str(tls / "key.pem"), require_encryption=True)
     with Client(scheduler_file=started.scheduler_file, security=security, timeout=30) as client:
         assert client.submit(lambda: 42).result(timeout=60) == 42
+
+
+def test_a_detached_cluster_with_no_client_ends_itself_after_its_idle_timeout(testbed,
+                                                                              job_session):
+    from hpctui.core.batch.poller import PollPolicy
+
+    idle = 20.0
+    s, log, names = job_session(idle=f"{idle:g}s")
+    s.start()
+    s.scale(1)
+    log.wait_for(ev.ClusterStarted, timeout=120)
+    log.wait_for(ev.WorkerJoined, timeout=150)
+    assert len(queued(*names)) == 2
+    s.close(leave=True)
+    assert s.wait_closed(60)
+    left = time.monotonic()
+    assert len(queued(*names)) == 2  # left running
+    # Nobody attached, nothing computing: gone within the timeout and one queue poll (the
+    # poller's quick interval), give or take SLURM's own few seconds to end a job.
+    budget = idle + PollPolicy().fast + 5.0
+    remaining = wait_queue_empty(names, budget + 30)
+    took = time.monotonic() - left
+    print(f"idle timeout {idle:g} s: jobs gone {took:.1f} s after detaching")
+    assert remaining == [] and took <= budget, f"jobs {remaining} after {took:.1f} s"
