@@ -172,7 +172,9 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
         if self.placement == JOB and leave:
             self.leaving_scheduler = True
             task = self._start_task
-            if task is not None and not task.done():  # still waiting for the scheduler job
+            if task is not None and not task.done() and self._cluster is None:
+                # Still waiting for the scheduler job (pending, perhaps for hours): stop
+                # waiting; the job stays in the queue for a later reattach.
                 self._oploop.loop.call_soon_threadsafe(task.cancel)
         if started:
             self._submit_op(("close", leave, force))
@@ -368,6 +370,8 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
 
     def _publish(self, event: SessionEvent) -> None:
         self._bus.publish(event)
+        if self._scheduler_job_id is not None:
+            self._scheduler_job_event(event)
 
     def _publish_all(self, events: list[SessionEvent]) -> None:
         for e in events:

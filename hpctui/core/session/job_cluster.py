@@ -86,11 +86,19 @@ async def attach_client(cluster):
     """A Client on the scheduler (see the module docstring); None if it cannot connect."""
     from distributed import Client
 
+    client = Client(cluster.scheduler.address, asynchronous=True, security=cluster.security,
+                    set_as_default=False, name="hpctui")
     try:
-        return await asyncio.wait_for(
-            Client(cluster.scheduler.address, asynchronous=True, security=cluster.security,
-                   set_as_default=False, name="hpctui"), 30)
-    except Exception as exc:  # the cluster works without it; only the idle clock differs
+        return await asyncio.wait_for(client, 30)
+    except BaseException as exc:
+        # Closed here, on its loop: a Client left to the garbage collector closes itself
+        # synchronously from whatever thread collects it, and waits there for a dead loop.
+        try:
+            await asyncio.shield(asyncio.wait_for(client.close(), 10))
+        except BaseException:  # noqa: BLE001 - closing a client that never connected
+            pass
+        if not isinstance(exc, Exception):
+            raise  # cancelled: the session is closing
         log.warning("hpctui could not attach a client to %s: %s", cluster.scheduler.address, exc)
         return None
 

@@ -100,8 +100,6 @@ class JobPlacementMixin:
         self._publish_all(self._tracker.scheduler_up(self._scheduler_job_id, time.monotonic()))
         if adopt is not None:
             self._adopt_workers(cluster, adopt)
-        self._client = await job_cluster.attach_client(cluster)
-        cluster.hpctui_rpc = self._client.scheduler if self._client is not None else None
         link = cluster.dashboard_link or ""
         self._save_state(address=cluster.scheduler.address, dashboard_link=link,
                          tls_directory=tls)
@@ -118,6 +116,10 @@ class JobPlacementMixin:
             self._watchers.worker_joined(_join_fact(address, info))
         if self._n:
             await self._scale()
+        # After the workers' submission, which is what the user waits for: the client only
+        # keeps the idle clock from running and carries live samples and worker logs.
+        self._client = await job_cluster.attach_client(cluster)
+        cluster.hpctui_rpc = self._client.scheduler if self._client is not None else None
 
     def _adopt_workers(self, cluster, adopt: st.ClusterState) -> None:
         from hpctui.core.batch.tracked_job import worker_names
@@ -172,6 +174,20 @@ class JobPlacementMixin:
     def _save_state(self, **changes) -> None:
         st.update(self.cluster_key, lambda s: dataclasses.replace(s, **changes),
                   self._state_base)
+
+    def _scheduler_job_event(self, event) -> None:
+        """The queue says the scheduler's job ended (walltime, idle timeout, scancel): the
+        cluster is gone, whatever still runs; say so once, and drop its record."""
+        from hpctui.core.session.events import JobStateChanged
+
+        if (isinstance(event, JobStateChanged) and event.job_id == self._scheduler_job_id
+                and event.new == "ended" and not self._stopping_why):
+            job_id, self._scheduler_job_id = self._scheduler_job_id, None
+            st.remove(self.cluster_key, self._state_base)
+            self._publish(SessionFailed(
+                message=f"the scheduler's job {job_id} ended ({event.queue_state}"
+                        + (f": {event.reason}" if event.reason else "") + "): its workers "
+                        "stop too; A (apply) starts a new cluster"))
 
     # ------------------------------------------------------------------ stop
 

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from distributed.core import Status
 from distributed.deploy.spec import ProcessInterface
 
-FILE_POLL_S = 0.2
+FILE_POLL_S = 0.1  # the scheduler file is small and local to a shared file system
 PRELOAD_SOURCE = Path(__file__).resolve().parents[2] / "on_node" / "scheduler_idle.py"
 SCHEDULER_MODULE = "distributed.cli.dask_scheduler"
 
