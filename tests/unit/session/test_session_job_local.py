@@ -205,3 +205,21 @@ def test_a_scheduler_job_that_cannot_start_is_a_finding_quoting_its_log(tmp_path
     assert any("No such file or directory" in e.text and e.source.endswith(".err")
                for e in f.evidence)
     assert st.all_states() == []
+
+
+def test_live_stacks_and_worker_logs_come_through_the_scheduler_job(tmp_path, sessions):
+    s, log = sessions()
+    s.start()
+    s.scale(1)
+    started(log)
+    joined = log.wait_for(ev.WorkerJoined, timeout=90)[0]
+    # The worker's own log records, fetched through hpctui's client on the remote scheduler.
+    log.wait_for(ev.WorkerLogLinesAppended, lambda e: e.address == joined.address, timeout=60)
+    deadline = time.monotonic() + 60
+    while True:  # the client attaches just after the workers are submitted
+        live = s.sample_live(seconds=0.5, rate=20.0).result(30)
+        if live.workers or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    [w] = live.workers
+    assert w.address == joined.address and w.samples
