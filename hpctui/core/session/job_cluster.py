@@ -156,6 +156,7 @@ async def close_workers_only(cluster, client, timeout: float) -> None:
 
 async def close_all(cluster, client, timeout: float) -> None:
     """Cancel every worker job, stop the scheduler and cancel its job."""
+    cluster.scheduler.leave = False  # an adopted scheduler job too: this is the cancel
     if client is not None:
         try:
             await asyncio.wait_for(client.close(), 10)

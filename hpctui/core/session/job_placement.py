@@ -93,8 +93,17 @@ class JobPlacementMixin:
             self._publish(ClusterStartFailed(kind=self.kind, generation=self._generation,
                                              message=f"{type(e.__cause__ or e).__name__}: "
                                                      f"{message}"))
-            # The scheduler job was cancelled (or, adopted, is gone): nothing to come back to.
-            st.remove(self.cluster_key, self._state_base)
+            # A new scheduler job was cancelled, or the adopted one is gone: nothing to come
+            # back to. An adopted one that still runs (hpctui could not reach it) keeps its
+            # record, so `hpctui clusters` can still list and cancel it.
+            gone = "before its scheduler started" in message
+            if adopt is None or gone:
+                st.remove(self.cluster_key, self._state_base)
+            else:
+                self._publish(SessionFailed(message=f"the cluster left running (scheduler job "
+                                            f"{adopt.scheduler_job_id}) is kept: `hpctui "
+                                            "clusters` lists it, `hpctui clusters cancel` "
+                                            "cancels it"))
             return
         self._cluster = cluster
         self._publish_all(self._tracker.scheduler_up(self._scheduler_job_id, time.monotonic()))

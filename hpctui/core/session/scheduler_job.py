@@ -214,7 +214,9 @@ class SchedulerJob(ProcessInterface):
         self.adopted = adopt_job_id is not None
         self.start_timeout = start_timeout
         self.info: dict[str, Any] = {}
-        self.leave = False  # True: close() leaves the job running (detach)
+        # True: close() leaves the job running (detach). An adopted job starts so: failing to
+        # reach a cluster left running must not cancel it; only an explicit cancel does.
+        self.leave = self.adopted
         self.job = None
 
     async def start(self) -> None:
@@ -229,7 +231,8 @@ class SchedulerJob(ProcessInterface):
                 await self._cancel()
             raise
         except SchedulerJobFailed:
-            await self._cancel()
+            if not self.leave:
+                await self._cancel()
             raise
         self.address = self.info["address"]
         await super().start()
