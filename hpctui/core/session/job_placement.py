@@ -120,9 +120,11 @@ class JobPlacementMixin:
             scheduler_job_id=self._scheduler_job_id or "", scheduler_file=plan.scheduler_file,
             tls_directory=tls or "", attached=adopt is not None))
         # Workers already connected (a reattach) were in the first status message, not in
-        # an "add": report them like the ones that join from now on.
-        for address, info in list(cluster.scheduler_info.get("workers", {}).items()):
-            self._watchers.worker_joined(_join_fact(address, info))
+        # an "add": report them like the ones that join from now on. Not after an apply that
+        # kept the scheduler: what it still lists there are the old workers, on their way out.
+        if adopt is not None and adopt.workers:
+            for address, info in list(cluster.scheduler_info.get("workers", {}).items()):
+                self._watchers.worker_joined(_join_fact(address, info))
         if self._n:
             await self._scale()
         # After the workers' submission, which is what the user waits for: the client only
