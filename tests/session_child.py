@@ -22,7 +22,7 @@ def main() -> None:
     done = threading.Event()
 
     def on_event(e) -> None:
-        if isinstance(e, JobSubmitted):
+        if isinstance(e, JobSubmitted) and e.role == "worker":
             ids.append(e.job_id)
             if len(ids) == n:
                 done.set()
@@ -30,6 +30,8 @@ def main() -> None:
             print("FAILED", e.error.summary(), flush=True)
             done.set()
 
+    # With `hpctui_placement: job` in the kwargs the scheduler runs in a job, and the jobs
+    # count here are the workers' (the scheduler's own job is told apart by its role).
     session = ClusterSession(kind, kwargs, poll_queue=False, follow_logs=False)
     session.subscribe(on_event)
     session.start()

@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.config is not None:
             check_config_readable(args.config)
+        prepare = getattr(args, "prepare", None)
+        if prepare is not None:  # `attach`: chooses the profile, then the TUI opens
+            prepare(args)
         handler = getattr(args, "handler", None) or run_tui
         return handler(args)
     except UsageError as exc:

@@ -70,8 +70,14 @@ class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, DiagnosisMixin, App)
     def __init__(self, context: LaunchContext, *,
                  workspace_loader: Callable[[], object] | None = None,
                  session_factory: Callable[[str, dict], object] | None = None,
-                 early_grace: float | None = ...) -> None:
+                 early_grace: float | None = ...,
+                 attach_on_start: bool | None = None) -> None:
         super().__init__()
+        # Reattach to this profile's cluster left running (scheduler-placement: job); by
+        # default only with the real session (a test's factory makes its own).
+        self._attach_on_start = session_factory is None if attach_on_start is None \
+            else attach_on_start
+        self._attach = None  # the state.ClusterState to reattach to, once looked for
         self.context = context
         self.logs = LogBuffer()
         self.workspace = None
@@ -96,11 +102,12 @@ class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, DiagnosisMixin, App)
 
         return Workspace.from_config(self.context.kind, self.context.config_path)
 
-    @staticmethod
-    def _default_session(kind: str, cluster_kwargs: dict):
+    def _default_session(self, kind: str, cluster_kwargs: dict):
         from hpctui.core.session.cluster import ClusterSession
 
-        return ClusterSession(kind, cluster_kwargs)
+        # The config file names the cluster's state (scheduler-placement: job).
+        config = str(self.workspace.target.path) if self.workspace is not None else None
+        return ClusterSession(kind, cluster_kwargs, config_path=config, attach=self._attach)
 
     def _make_panes(self) -> list[Pane]:
         return [

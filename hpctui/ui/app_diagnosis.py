@@ -99,6 +99,10 @@ class DiagnosisMixin:
         if getattr(self, "_self_sampler", None) is not None:
             self.show_pane("stacks")
             return
+        if getattr(self.session, "placement", "login") == "job":
+            # The scheduler is not in this process: only hpctui's own loop is here to sample.
+            self.notice("! the scheduler runs in a batch job: K samples hpctui's own event "
+                        "loop, not the scheduler's")
         from hpctui.core.batch.cleanup import state_dir
         from hpctui.on_node.sampler import start_sampler
 

@@ -37,7 +37,19 @@ class EditingMixin:
         for pane in self._panes:
             if isinstance(pane, PaneSlot):
                 pane.pane_class()
-        self.post_message(WorkspaceLoaded(workspace))
+        attach, note = self._find_cluster(workspace)
+        self.post_message(WorkspaceLoaded(workspace, attach, note))
+
+    def _find_cluster(self, workspace):
+        """This profile's cluster left running, if any (one queue query: worker thread only)."""
+        if not self._attach_on_start:
+            return None, ""
+        from hpctui.core.session.attach import find_cluster
+
+        try:
+            return find_cluster(workspace.kind, workspace.target.path)
+        except Exception as exc:  # a broken record must not keep hpctui from starting
+            return None, f"could not look for a cluster left running: {exc}"
 
     async def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
         self.workspace = ws = message.workspace
@@ -49,6 +61,9 @@ class EditingMixin:
         status.config_path = str(ws.target.path)
         for note in ws.notes():
             self.notice(note)
+        if message.attach_note:
+            self.notice(message.attach_note)
+        self._attach = message.attach
         self._start_preflight()
         self._start_session()
 
@@ -131,7 +146,7 @@ class EditingMixin:
         else:
             if self.collector is not None:
                 self.collector.reset()  # findings are about the attempt now being made
-            self.session.apply(profile.kind, profile.cluster_kwargs())
+            self.session.apply(profile.kind, profile.session_kwargs())
             self._watch_stacks()
         self.notice(f"applied: re-submitting {self.session.workers_wanted} worker(s)")
 

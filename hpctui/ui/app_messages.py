@@ -8,9 +8,12 @@ from textual.message import Message
 class WorkspaceLoaded(Message):
     """The config was read (in a worker): the editing panes can be filled."""
 
-    def __init__(self, workspace) -> None:
+    def __init__(self, workspace, attach=None, attach_note: str = "") -> None:
         super().__init__()
         self.workspace = workspace
+        # A cluster of this profile left running (scheduler-placement: job) to reattach to.
+        self.attach = attach
+        self.attach_note = attach_note
 
 
 class WorkspaceFailed(Message):

@@ -7,6 +7,8 @@ A mixin of HpcTuiApp: Textual dispatches `on_*` handlers found anywhere in the a
 
 from __future__ import annotations
 
+from textual import work
+
 from hpctui.ui.bridge import REDRAW_S, SessionBridge, SessionEventArrived
 from hpctui.ui.panes.queue import QueuePane
 from hpctui.ui.screens.quit import QuitScreen
@@ -27,7 +29,7 @@ class SessionMixin:
             return
         profile = self.workspace.applied
         try:
-            self.session = self._session_factory(profile.kind, profile.cluster_kwargs())
+            self.session = self._session_factory(profile.kind, profile.session_kwargs())
         except ValueError as exc:
             self.notice(f"✗ cannot start the cluster: {exc}")
             return
@@ -115,8 +117,11 @@ class SessionMixin:
             self._generation = event.generation
             status = self._status
             status.scheduler_address = event.scheduler_address
-            self._show_dashboard(event.dashboard_link)
-            self.notice(f"scheduler listening at {event.scheduler_address}")
+            self._show_dashboard(event.dashboard_link, remote=event.placement == "job")
+            if event.placement == "job":
+                self._show_handoff(event)
+            else:
+                self.notice(f"scheduler listening at {event.scheduler_address}")
             self._explain_scheduler_address(event)
             # Everything imported by now lives as long as hpctui: out of the collector's way
             # (once, after this frame: the collection before the freeze takes a moment).
@@ -159,7 +164,18 @@ class SessionMixin:
 
         self._with_pane("network", show)
 
-    def _show_dashboard(self, link: str) -> None:
+    def _show_handoff(self, event) -> None:
+        """The scheduler in a job: where it is, and the Python that uses it (Network pane)."""
+        from hpctui.core.session.attach import handoff_code
+
+        how = "reattached to" if event.attached else "started"
+        self.notice(f"{how} the scheduler in job {event.scheduler_job_id} at "
+                    f"{event.scheduler_address}")
+        code = handoff_code(event.scheduler_file, event.tls_directory or None)
+        self._with_pane("network", lambda network: network.show_scheduler_job(
+            event.scheduler_job_id, event.scheduler_address, code))
+
+    def _show_dashboard(self, link: str, remote: bool = False) -> None:
         if not link:
             return
         from hpctui.core.network.tunnel import bound_dashboard_link, dashboard_access
@@ -167,7 +183,7 @@ class SessionMixin:
         options = (self.workspace.applied.get("scheduler-options") or {}) if self.workspace else {}
         link = bound_dashboard_link(link, options.get("dashboard_address"))
         try:
-            access = dashboard_access(link)
+            access = dashboard_access(link, remote=remote)
         except ValueError:
             return
         status = self._status
@@ -231,10 +247,18 @@ class SessionMixin:
             return 0
         return sum(1 for j in self.session.snapshot().jobs if j.phase.value != "ended")
 
+    @property
+    def leaves_by_default(self) -> bool:
+        """True when leaving hpctui leaves the cluster running (scheduler-placement: job)."""
+        return getattr(self.session, "placement", "login") == "job"
+
     def action_request_quit(self) -> None:
         n_jobs = self.jobs_to_cancel()
         if n_jobs == 0:
             self._quit()
+            return
+        if self.leaves_by_default:
+            self._ask_leave_or_cancel(n_jobs)
             return
 
         def answered(quit_now: bool | None) -> None:
@@ -243,39 +267,62 @@ class SessionMixin:
 
         self.push_screen(QuitScreen(n_jobs), answered)
 
+    @work(thread=True, exclusive=True, group="quit", exit_on_error=False)
+    def _ask_leave_or_cancel(self, n_jobs: int) -> None:
+        from hpctui.ui.screens.quit import LeaveOrCancelScreen
+
+        others = self.session.others_attached()  # reads the state file: not on the pump
+
+        def answered(choice: str | None) -> None:
+            if choice in ("leave", "cancel", "force"):
+                self._quit(leave=choice == "leave", force=choice == "force")
+
+        self.call_from_thread(self.push_screen, LeaveOrCancelScreen(n_jobs, others), answered)
+
     def _stop_self_sampler(self) -> None:
         sampler = getattr(self, "_self_sampler", None)
         if sampler is not None:
             sampler.stop()
             self._self_sampler = None
 
-    def _quit(self) -> None:
+    def _quit(self, leave: bool = False, force: bool = False) -> None:
         self._stop_self_sampler()
         # The session cancels the jobs on its own thread; `shutdown()` (called once the app
-        # has exited) waits for it, so quitting never leaves a job in the queue.
+        # has exited) waits for it, so quitting never leaves a job in the queue (unless the
+        # user chose to leave a scheduler-in-a-job cluster running).
         if self.session is not None:
-            self.session.close()
+            self._close_session(leave=leave, force=force)
         self.exit()
+
+    def _close_session(self, leave: bool | None = None, force: bool = False) -> None:
+        if leave is None:
+            leave = self.leaves_by_default
+        if self.leaves_by_default:
+            self.session.close(leave=leave, force=force)
+        else:
+            self.session.close()
 
     def on_unmount(self) -> None:
         # Every way out of the app (q, an exception, a test's run_test ending, the browser
         # tab closing under `hpctui serve`) ends here: the session closes and cancels its
-        # jobs on its own thread. A session left running keeps its scheduler's event loop,
-        # queue poller and log follower busy in this process for as long as it lives.
+        # jobs on its own thread (with the scheduler in a job: leaves them, see state.py).
+        # A session left running keeps its scheduler's event loop, queue poller and log
+        # follower busy in this process for as long as it lives.
         self._stop_self_sampler()
         if self.early is not None:
             self.early.close(wait=None)  # never wait on the message pump: shutdown() does
         self._stop_preflight()
         if self.session is not None:
-            self.session.close()
+            self._close_session()
 
     def shutdown(self, timeout: float = 60.0) -> bool:
-        """Close the session (cancelling its jobs) and wait; call after the app has exited."""
+        """Close the session (cancelling its jobs, or leaving a job cluster running) and
+        wait; call after the app has exited."""
         if self.early is not None:
             self.early.close(wait=None)
         if self.session is None:
             return True
-        self.session.close()
+        self._close_session()
         closed = self.session.wait_closed(timeout)
         # A probe stopped on the way out cancels its own batch job: let it.
         return (self.early is None or self.early.wait(30)) and closed

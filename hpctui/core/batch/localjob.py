@@ -83,6 +83,24 @@ class BashLocalJob(Job):
                 await asyncio.wait_for(proc.wait(), 5)
             except asyncio.TimeoutError:
                 cancel_local_job(job_id, signal.SIGKILL)
+            except RuntimeError:
+                # Started from another event loop (a cluster left running, then reattached in
+                # the same process): that loop's child watcher is gone, reap it here instead.
+                await asyncio.get_running_loop().run_in_executor(None, _reap, int(job_id))
+
+
+def _reap(pid: int, seconds: float = 5.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                return
+        except ChildProcessError:
+            return
+        time.sleep(0.05)
+    cancel_local_job(str(pid), signal.SIGKILL)
 
 
 def cancel_local_job(job_id: str, sig: int = signal.SIGTERM) -> bool:

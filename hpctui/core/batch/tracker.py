@@ -52,6 +52,7 @@ class JobInfo:
     submitted_at: float
     running_since: float | None  # first seen RUNNING (or its first worker joining)
     connected: tuple[str, ...]  # names of its workers registered now
+    role: str = "worker"  # "scheduler": the job runs the scheduler (`scheduler-placement: job`)
 
 
 @dataclass(frozen=True)
@@ -101,12 +102,12 @@ class JobTracker:
     # ------------------------------------------------------------------ facts in
 
     def job_submitted(self, job_id: str, spec_name: str, worker_names: tuple[str, ...],
-                      job_name: str, now: float) -> None:
+                      job_name: str, now: float, role: str = "worker") -> None:
         with self._lock:
             self._jobs[job_id] = JobInfo(
                 job_id=job_id, spec_name=spec_name, worker_names=tuple(worker_names),
                 job_name=job_name, phase=JobPhase.SUBMITTED, queue_state="", reason="",
-                nodes="", submitted_at=now, running_since=None, connected=())
+                nodes="", submitted_at=now, running_since=None, connected=(), role=role)
             for w in worker_names:
                 self._job_of_worker[w] = job_id
 
@@ -169,6 +170,18 @@ class JobTracker:
                     running_since=job.running_since if job.running_since is not None else now)
                 out += self._set(job_id, self._phase(job, now), reason="worker joined")
             return out
+
+    def scheduler_up(self, job_id: str, now: float) -> list[SessionEvent]:
+        """The scheduler job's scheduler answers: its job counts as connected (it has no
+        workers of its own, so nothing else would ever say so)."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return []
+            self._jobs[job_id] = job = replace(
+                job, connected=("scheduler",),
+                running_since=job.running_since if job.running_since is not None else now)
+            return self._set(job_id, self._phase(job, now), reason="scheduler listening")
 
     def worker_left(self, address: str, reason: str, now: float) -> list[SessionEvent]:
         with self._lock:

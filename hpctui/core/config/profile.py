@@ -45,7 +45,17 @@ KEYS_BY_KIND: dict[str, tuple[str, ...]] = {
 # cluster, so the setting still lives in the user's Dask config file.
 #   security: true  -> TLS with dask-jobqueue's temporary certificates, kept in a 0700
 #                      `shared-temp-directory` (default `<log-directory>/.hpctui-tls`).
-HPCTUI_KEYS: tuple[str, ...] = ("security",)
+#   scheduler-placement: login | job
+#                   -> where the Dask scheduler runs: in hpctui's process on the login node
+#                      (`login`, the default: what dask-jobqueue does) or in a batch job of
+#                      its own built from this same section (`job`: for login nodes that
+#                      compute nodes cannot connect to; see hpctui/core/session/placement.py).
+#   scheduler-idle-timeout: "30 minutes"
+#                   -> with `job`, how long the scheduler job waits with no client attached
+#                      and no task before it ends itself (its walltime bounds it anyway).
+HPCTUI_KEYS: tuple[str, ...] = ("security", "scheduler-placement", "scheduler-idle-timeout")
+# The ones no dask-jobqueue class takes as a keyword: hpctui reads them, never passes them on.
+HPCTUI_ONLY_KEYS: tuple[str, ...] = ("scheduler-placement", "scheduler-idle-timeout")
 KEYS_BY_KIND = {kind: keys + HPCTUI_KEYS for kind, keys in KEYS_BY_KIND.items()}
 
 # Old name -> new name. dask-jobqueue still reads the old one, but only when the new key
@@ -172,7 +182,7 @@ class Profile:
         """Keyword arguments for the kind's Job class (not the cluster-level ones)."""
         return {
             kwarg_name(k): v for k, v in self.settings.items()
-            if v is not None and k not in _CLUSTER_LEVEL_KEYS
+            if v is not None and k not in _CLUSTER_LEVEL_KEYS and k not in HPCTUI_ONLY_KEYS
         }
 
     def cluster_kwargs(self) -> dict[str, Any]:
@@ -196,6 +206,18 @@ class Profile:
         else:
             kwargs.pop("security", None)
         return kwargs
+
+    @property
+    def placement(self) -> str:
+        """Where the scheduler runs: "login" (default) or "job" (`scheduler-placement`)."""
+        value = self.settings.get("scheduler-placement")
+        return str(value).strip().lower() if value else "login"
+
+    def session_kwargs(self) -> dict[str, Any]:
+        """`cluster_kwargs()` plus the scheduler's placement, for a `ClusterSession`."""
+        from hpctui.core.session.placement import session_kwargs
+
+        return session_kwargs(self.cluster_kwargs(), self.settings)
 
     def tls_directory(self) -> str:
         """Where `security: true` keeps the workers' certificates (a shared, private folder)."""

@@ -77,11 +77,14 @@ def validate(profile: Profile, interfaces: Iterable[str] | None = None) -> list[
             problems.append(_p("walltime", s["walltime"],
                                f"is not a walltime {kind} understands (use {formats})"))
     problems += _check_lists(kind, s)
-    problems += _check_interfaces(s, interfaces)
+    problems += _check_interfaces(s, interfaces, job_placement=profile.placement == "job")
     problems += _check_distributed(profile.distributed)
     if s.get("security") is not None and not isinstance(s.get("security"), bool):
         problems.append(_p("security", s["security"],
                            "must be true (TLS with temporary certificates) or false"))
+    from hpctui.core.session.placement import problems as placement_problems
+
+    problems += [Problem(key, value, text) for key, value, text in placement_problems(s)]
 
     if not [p for p in problems if p.severity == "error"]:
         # Whatever dask-jobqueue itself refuses (missing cores/memory, HTCondor disk, ...).
@@ -189,8 +192,13 @@ def _check_lists(kind: str, s: dict) -> list[Problem]:
     return out
 
 
-def _check_interfaces(s: dict, interfaces: Iterable[str] | None) -> list[Problem]:
+def _check_interfaces(s: dict, interfaces: Iterable[str] | None,
+                      job_placement: bool = False) -> list[Problem]:
     opts = s.get("scheduler-options") if isinstance(s.get("scheduler-options"), dict) else {}
+    if job_placement:
+        # The scheduler runs on a compute node too: `interface` is the compute nodes' name,
+        # and scheduler-options' host/interface (the login side's) are not used.
+        return []
     wanted = [("interface", s.get("interface")),
               ("scheduler-options.interface", opts.get("interface"))]
     if not any(v for _, v in wanted):

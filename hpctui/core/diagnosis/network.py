@@ -196,17 +196,32 @@ def login_node_locked_down(s: Signals) -> list[Finding]:
                         for t in probe.targets)
     if not evidence:
         return []
+    if s.profile is not None and s.profile.placement == "job":
+        return []  # the scheduler already runs on the compute side: nothing here to move
     kind = s.kind or (probe.kind if probe else None)
     command = (probe.interactive_command if probe and probe.interactive_command else
                get_kind(kind).interactive_command if kind else "an interactive job")
+    second = (f"The other way: run hpctui from an interactive compute node (`{command}`, "
+              "then `hpctui` there with the same config).")
+    if s.profile is None:  # nothing to write the placement into: only the other way
+        return [Finding(
+            "login-node-locked-down", 3, "Compute nodes cannot connect to the login node",
+            "Connections from the compute nodes to the login node are refused or dropped "
+            "(a firewall: the login node is locked down). No `interface` setting helps; the "
+            "scheduler has to run where the workers can reach it.",
+            tuple(evidence), 0.95 if locked else 0.8,
+            Fix((), f"run hpctui from an interactive compute node: `{command}`, then start "
+                    "hpctui there with the same config"))]
     return [Finding(
         "login-node-locked-down", 3, "Compute nodes cannot connect to the login node",
         "Connections from the compute nodes to the login node are refused or dropped "
         "(a firewall: the login node is locked down). No `interface` setting helps; the "
-        "scheduler has to run where the workers can reach it.",
+        "scheduler has to run where the workers can reach it. `scheduler-placement: job` "
+        "runs it in a batch job of its own, built from this same profile; hpctui connects to "
+        "it from here (login -> compute is the direction such sites allow) and the workers "
+        "reach it on the compute side. " + second,
         tuple(evidence), 0.95 if locked else 0.8,
-        Fix((), f"run hpctui from an interactive compute node: `{command}`, then start "
-                "hpctui there with the same config"))]
+        Fix((PatchOp(SET, "scheduler-placement", "job"),)))]
 
 
 def no_default_route(s: Signals) -> list[Finding]:

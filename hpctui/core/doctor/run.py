@@ -229,7 +229,10 @@ class Doctor:
         # distributed.* keys of the profile (comm timeouts, file locking) must be in effect
         # where the scheduler runs: this process.
         with dask.config.set(profile.dask_config()):
+            # A cluster key of its own: a cluster the user left running on this profile
+            # (scheduler-placement: job) is not doctor's to record over, nor to cancel.
             session = ClusterSession(profile.kind, self._cluster_kwargs(submitted),
+                                     cluster_key=f"doctor-{os.getpid()}-{number}",
                                      **session_options)
             session.subscribe(collector.on_event)
             session.subscribe(timeline.on_event)
@@ -243,8 +246,9 @@ class Doctor:
                 # still running with no worker is one the round waited for in vain.
                 signals = collector.signals(profile, quiet_after=0.0, **extra)
             finally:
-                # Also on Ctrl-C: the jobs are cancelled before doctor goes.
-                session.close()
+                # Also on Ctrl-C: the jobs are cancelled before doctor goes (the scheduler's
+                # job too, with scheduler-placement: job).
+                session.close(force=True)
                 closed = session.wait_closed(o.cancel_wait + 60)
         if sampler is not None:
             # The last second of samples is flushed as the workers stop.
@@ -363,7 +367,7 @@ class Doctor:
             time.sleep(0.25)
 
     def _cluster_kwargs(self, profile: Profile) -> dict:
-        kwargs = profile.cluster_kwargs()
+        kwargs = profile.session_kwargs()  # with the scheduler's placement
         if not self.options.tls:
             return kwargs
         from hpctui.core.network.security import tls_cluster_kwargs

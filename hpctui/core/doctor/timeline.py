@@ -33,13 +33,16 @@ class Timeline:
 
     def on_event(self, event: ev.SessionEvent) -> None:
         if isinstance(event, ev.ClusterStarted):
-            self.add("scheduler started", detail=event.scheduler_address)
+            where = (f" (in batch job {event.scheduler_job_id})"
+                     if getattr(event, "placement", "login") == "job" else "")
+            self.add("scheduler started", detail=event.scheduler_address + where)
         elif isinstance(event, ev.ClusterStartFailed):
             self.start_failed = event.message
             self.add("cluster could not start", detail=event.message)
         elif isinstance(event, ev.JobSubmitted):
             self.job_ids.append(event.job_id)
-            self.add("submitted", event.job_id)
+            self.add("scheduler job submitted" if getattr(event, "role", "") == "scheduler"
+                     else "submitted", event.job_id)
         elif isinstance(event, ev.SubmitFailed):
             self.failed += 1
             self.add("submission refused", detail=event.error.summary())

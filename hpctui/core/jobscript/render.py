@@ -83,6 +83,11 @@ def _shim_class(job_cls: type) -> type:
     return shim
 
 
+def preview_job_class(kind: str) -> type:
+    """`kind`'s Job class, made to build a script without creating its log folder."""
+    return _shim_class(job_class(kind))
+
+
 def job_class(kind: str) -> type:
     """The Job class dask-jobqueue uses for `kind`."""
     return cluster_class(get_kind(kind).name).job_cls

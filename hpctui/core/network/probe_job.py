@@ -75,14 +75,17 @@ def build_probe_job(
     job_kwargs: Mapping[str, Any],
     probe_args: list[str],
     job_name: str = "hpctui-probe",
+    job_cls: type | None = None,
 ) -> ProbeJob:
     """The kind's job script for `job_kwargs`, running `<python> <probe_args...>` instead of a worker.
 
     `job_kwargs` are the cluster keyword arguments of the profile (underscore names: cores,
     memory, python, job_script_prologue, log_directory, queue, ...); cluster-only ones are dropped.
+    `job_cls` defaults to the kind's own Job class (the scheduler job of
+    `scheduler-placement: job` is built the same way, hpctui/core/session/scheduler_job.py).
     """
     get_kind(kind)  # ValueError naming the valid kinds
-    job_cls = cluster_class(kind).job_cls
+    job_cls = job_cls or cluster_class(kind).job_cls
     kwargs = {k: v for k, v in job_kwargs.items() if k not in _CLUSTER_ONLY}
     kwargs["job_name"] = job_name
     try:

@@ -252,9 +252,10 @@ def verdict_from_report(
         tried = "; ".join(f"{t.login_interface} {t.address}: {t.words}" for t in targets) or "none"
         message = (
             f"The login node is locked down: compute node {host} cannot reach any of its "
-            f"addresses ({tried}). Workers there could never reach a scheduler here. Run hpctui "
-            f"on a compute node instead: start an interactive job with `{interactive}`, then run "
-            "`hpctui` in it."
+            f"addresses ({tried}). Workers there could never reach a scheduler here. Run the "
+            "scheduler in a batch job instead (`scheduler-placement: job`: f in Findings), or "
+            f"run hpctui on a compute node: start an interactive job with `{interactive}`, "
+            "then run `hpctui` in it."
         )
     return ProbeResult(
         verdict=verdict, message=message, kind=kind, job_id=job_id, channel=channel,

@@ -81,3 +81,41 @@ def tls_warning(profile: Profile, scheduler_address: str | None,
     facts = describe_scheduler_address(f"{protocol}://0.0.0.0:{port}", scheduler_address,
                                        profile.settings)
     return facts.warnings[0] if facts.warnings else None
+
+
+# With `scheduler-placement: job` the cluster outlives hpctui (detach, reattach, a notebook's
+# Client), so its certificates cannot live in memory as dask-jobqueue's temporary ones do:
+# they are written once into a private directory the scheduler job, the workers, hpctui and
+# the user's own Client all read, and reused by every later attach.
+CERT_FILE = "cert.pem"
+KEY_FILE = "key.pem"
+
+
+def cluster_certificates(directory: str | os.PathLike):
+    """A `distributed.Security` for every role from files in `directory` (0700), made on
+    first use the way `Security.temporary()` makes them: one self-signed pair, which is also
+    the CA. Files that exist are reused, so a reattached hpctui speaks to the same cluster."""
+    from distributed.security import Security
+
+    d = private_dir(directory)
+    cert, key = d / CERT_FILE, d / KEY_FILE
+    if not (cert.is_file() and key.is_file()):
+        made = Security.temporary()
+        for path, text in ((key, made.tls_scheduler_key), (cert, made.tls_scheduler_cert)):
+            tmp = path.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+            os.replace(tmp, path)
+    c, k = str(cert), str(key)
+    return Security(require_encryption=True, tls_ca_file=c,
+                    tls_client_cert=c, tls_client_key=k, tls_scheduler_cert=c,
+                    tls_scheduler_key=k, tls_worker_cert=c, tls_worker_key=k)
+
+
+def client_security_code(directory: str | os.PathLike) -> str:
+    """The Python that builds the client's Security object from `cluster_certificates`' files."""
+    d = Path(directory)
+    c, k = str(d / CERT_FILE), str(d / KEY_FILE)
+    return (f"Security(tls_ca_file={c!r}, tls_client_cert={c!r}, tls_client_key={k!r}, "
+            "require_encryption=True)")

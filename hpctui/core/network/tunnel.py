@@ -54,12 +54,16 @@ def dashboard_access(
     user: str | None = None,
     local_port: int | None = None,
     env: Mapping[str, str] | None = None,
+    remote: bool = False,
 ) -> DashboardAccess:
     """The ssh -L command and proxy path for a dashboard at `dashboard_address`.
 
     `login_host` defaults to this machine's host name, `user` to the current user, `local_port`
     (the laptop's end of the tunnel) to the dashboard's own port. `env` (default os.environ)
     supplies JUPYTERHUB_SERVICE_PREFIX for the proxy path and SSH_CONNECTION for a non-22 port.
+    `remote`: the dashboard is on another host (a compute node, `scheduler-placement: job`):
+    the tunnel goes through the login node to it, and jupyter-server-proxy is told its host
+    (`/proxy/<host>:<port>/status`).
     """
     env = os.environ if env is None else env
     host, port = parse_dashboard_address(dashboard_address)
@@ -90,7 +94,8 @@ def dashboard_access(
         url_on_login_node=f"http://{url_host}:{port}/status",
         ssh_command=ssh_command,
         laptop_url=f"http://localhost:{local_port}/status",
-        proxy_path=f"{prefix}proxy/{port}/status",
+        proxy_path=(f"{prefix}proxy/{url_host}:{port}/status" if remote and host != "localhost"
+                    else f"{prefix}proxy/{port}/status"),
     )
 
 

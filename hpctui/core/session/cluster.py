@@ -14,12 +14,16 @@ The loop thread and its queue of requests are `OpLoop` (`loop.py`). What feeds t
 - live main-thread samples of the connected workers, on request: `sample_live()`
   (`hpctui/core/stacks/live.py`, through the in-process scheduler: no Client to keep);
 - nothing left behind: `cleanup.py` (record of job ids, synchronous cancel on every exit).
+
+With `scheduler-placement: job` (the `hpctui_placement` keyword, see placement.py) the
+scheduler runs in a batch job instead and the cluster may outlive the session: that half is
+`JobPlacementMixin` (job_placement.py). `close(leave=True)` and every exit path then leave
+the jobs running; `close()` cancels them (unless another hpctui is attached, see `force`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import os
 import threading
@@ -34,13 +38,17 @@ from hpctui.core.session.events import (ClusterStarted, ClusterStartFailed, Jobs
 from hpctui.core.batch.kinds import cluster_class, get_kind
 from hpctui.core.batch.tracked_job import tracked_cluster_class, worker_names
 from hpctui.core.batch.tracker import DEFAULT_NOT_CONNECTED_AFTER, JobTracker, Snapshot
+from hpctui.core.session.job_placement import JobPlacementMixin
+from hpctui.core.session.live_sampling import LiveSamplingMixin
 from hpctui.core.session.loop import OpLoop
+from hpctui.core.session.placement import JOB, IDLE_KWARG, scheduler_kwarg_changes, \
+    split_session_kwargs
 from hpctui.core.session.watchers import Watchers
 
 log = logging.getLogger(__name__)
 
 
-class ClusterSession:
+class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
     """See the module docstring. Thread-safe; every public method returns within milliseconds
     except `wait_closed`."""
 
@@ -57,12 +65,21 @@ class ClusterSession:
         handle_exits: bool = True,
         poller_options: dict[str, Any] | None = None,
         worker_logs_every: float | None = 2.0,
+        cluster_key: str | None = None,
+        config_path: str | None = None,
+        attach=None,
     ) -> None:
+        """`cluster_key` names the cluster's state file (`state.cluster_key`, from the kind
+        and config file) with `scheduler-placement: job`; `attach` (a `state.ClusterState`)
+        makes `start()` reattach to that running cluster instead of submitting a new one."""
         get_kind(kind)  # ValueError naming the valid kinds
         if not isinstance(cluster_kwargs, dict):
             raise ValueError(f"cluster_kwargs must be a dict, got {type(cluster_kwargs).__name__}")
         self.kind = kind
-        self.cluster_kwargs = dict(cluster_kwargs)
+        self.cluster_kwargs, self.placement, self.idle_timeout = split_session_kwargs(cluster_kwargs)
+        self._init_job_placement(cluster_key, config_path, state_dir, attach)
+        if attach is not None:  # a cluster left running is a job cluster, whatever the file says
+            self.placement, self.idle_timeout = JOB, attach.idle_timeout
         self.cancel_timeout = cancel_timeout
         if worker_logs_every is not None and not worker_logs_every > 0:
             raise ValueError(f"worker_logs_every must be > 0 seconds or None, got {worker_logs_every!r}")
@@ -88,7 +105,7 @@ class ClusterSession:
             background.append(lambda: self._watchers.worker_logs(lambda: self._cluster))
         self._oploop = OpLoop(self._run_op, self._op_failed, background, name="hpctui-session")
         self._stopping_why = ""  # why jobs are being cancelled now ("close", "apply")
-        self._live_future: concurrent.futures.Future | None = None
+        self._live_future = None  # the live-sampling round running now (a Future)
 
     # ------------------------------------------------------------------ public API
 
@@ -109,33 +126,6 @@ class ClusterSession:
         """The thread running the scheduler's event loop (for sampling hpctui itself)."""
         return self._oploop.thread.ident
 
-    def sample_live(self, seconds: float = 1.0, rate: float = 20.0, timeout: float | None = None,
-                    max_workers: int = 32) -> concurrent.futures.Future:
-        """Live main-thread samples of the connected workers (at most `max_workers` of them,
-        by name), taken on the session's loop: a Future of `live_stacks.LiveSamples`,
-        returned at once. Each worker has `timeout` seconds (default `seconds` + 2) to
-        answer; one that does not is listed as silent. While a round runs, asking again
-        returns that round's Future (never two rounds at once). Without a running cluster
-        the Future is already done, with no workers."""
-        from hpctui.core.stacks.live import LiveSamples, check_args
-
-        timeout = check_args(seconds, rate, timeout)
-        if not isinstance(max_workers, int) or max_workers < 1:
-            raise ValueError(f"max_workers: must be a positive integer, got {max_workers!r}")
-        with self._lock:
-            if self._live_future is not None and not self._live_future.done():
-                return self._live_future
-            if self._cluster is not None and not self._closed.is_set():
-                try:
-                    self._live_future = asyncio.run_coroutine_threadsafe(
-                        self._sample_live(seconds, rate, timeout, max_workers), self._oploop.loop)
-                    return self._live_future
-                except RuntimeError:  # the loop closed just now
-                    pass
-        done: concurrent.futures.Future = concurrent.futures.Future()
-        done.set_result(LiveSamples(time.time(), float(seconds), float(rate), timeout))
-        return done
-
     def start(self) -> None:
         """Create the cluster (ClusterStarted or ClusterStartFailed follows)."""
         with self._lock:
@@ -154,25 +144,40 @@ class ClusterSession:
             self._submit_op(("scale",))
 
     def apply(self, kind: str, cluster_kwargs: dict[str, Any]) -> None:
-        """Cancel this session's jobs, start a cluster with the new settings, scale to the same N."""
+        """Cancel this session's jobs, start a cluster with the new settings, scale to the same N.
+        With the scheduler in a job and only worker settings changed, the scheduler stays."""
         get_kind(kind)
         if not isinstance(cluster_kwargs, dict):
             raise ValueError(f"cluster_kwargs must be a dict, got {type(cluster_kwargs).__name__}")
+        split_session_kwargs(cluster_kwargs)  # ValueError for a bad placement, here and now
         with self._lock:
             if not self._started:  # nothing runs yet: the next start() uses the new settings
-                self.kind, self.cluster_kwargs = kind, dict(cluster_kwargs)
+                self.kind = kind
+                self.cluster_kwargs, self.placement, self.idle_timeout = \
+                    split_session_kwargs(cluster_kwargs)
                 return
         self._submit_op(("apply", kind, dict(cluster_kwargs)))
 
-    def close(self) -> None:
-        """Cancel every job, stop the cluster; SessionClosed is the last event."""
+    def close(self, leave: bool = False, force: bool = False) -> None:
+        """Cancel every job, stop the cluster; SessionClosed is the last event.
+
+        With the scheduler in a job: `leave=True` leaves every job running (detach; hpctui
+        can reattach), and a cancel is refused while another hpctui is attached unless
+        `force` (it says so with a SessionFailed and leaves the cluster running)."""
         with self._lock:
             if self._closing:
                 return
             self._closing = True
             started = self._started
+        if self.placement == JOB and leave:
+            self.leaving_scheduler = True
+            task = self._start_task
+            if task is not None and not task.done() and self._cluster is None:
+                # Still waiting for the scheduler job (pending, perhaps for hours): stop
+                # waiting; the job stays in the queue for a later reattach.
+                self._oploop.loop.call_soon_threadsafe(task.cancel)
         if started:
-            self._submit_op(("close",))
+            self._submit_op(("close", leave, force))
         else:
             self._finish_close()
 
@@ -195,28 +200,12 @@ class ClusterSession:
         elif op[0] == "apply":
             await self._apply(op[1], op[2])
         elif op[0] == "close":
-            await self._close()
+            await self._close(*op[1:])
 
     def _op_failed(self, name: str, e: Exception) -> None:
         # A bug in an operation must reach the user; the loop itself goes on.
         log.exception("session operation %s failed", name)
         self._publish(SessionFailed(message=f"{name} failed: {type(e).__name__}: {e}"))
-
-    async def _sample_live(self, seconds: float, rate: float, timeout: float,
-                           max_workers: int):
-        from hpctui.core.stacks.live import LiveSamples, LiveTarget, sample_through_scheduler
-
-        cluster = self._cluster
-        if cluster is None:
-            return LiveSamples(time.time(), float(seconds), float(rate), timeout)
-        known = {w.address: w for w in self._tracker.snapshot().workers}
-        scheduler_workers = cluster.scheduler.workers
-        targets = sorted(
-            (LiveTarget(addr, known[addr].name if addr in known else str(ws.name),
-                        known[addr].job_id if addr in known else None)
-             for addr, ws in list(scheduler_workers.items())),
-            key=lambda t: (t.name, t.address))[:max_workers]
-        return await sample_through_scheduler(cluster.scheduler, targets, seconds, rate, timeout)
 
     # ------------------------------------------------------------------ operations
 
@@ -224,6 +213,15 @@ class ClusterSession:
         from hpctui.core.session.scheduler_plugin import WorkerEventsPlugin
 
         self._generation += 1
+        if self.placement == JOB:
+            # A task of its own, so close(leave=True) can stop a wait for a pending job.
+            self._start_task = asyncio.ensure_future(self._start_job_cluster())
+            try:
+                await self._start_task
+            except asyncio.CancelledError:
+                if not self.leaving_scheduler:
+                    raise
+            return
         self._record.set_kind(self.kind)
         cls = tracked_cluster_class(cluster_class(self.kind), self)
         try:
@@ -272,16 +270,33 @@ class ClusterSession:
         self._failed_specs.clear()
 
     async def _apply(self, kind: str, cluster_kwargs: dict[str, Any]) -> None:
-        await self._stop_cluster("apply")
+        kwargs, placement, idle = split_session_kwargs(cluster_kwargs)
+        keep = (self.placement == JOB and placement == JOB and kind == self.kind
+                and self._cluster is not None and not scheduler_kwarg_changes(
+                    {**self.cluster_kwargs, IDLE_KWARG: self.idle_timeout},
+                    {**kwargs, IDLE_KWARG: idle}))
+        await self._stop_cluster("apply", keep_scheduler=keep)
         self.kind = kind
-        self.cluster_kwargs = cluster_kwargs
+        self.cluster_kwargs, self.placement, self.idle_timeout = kwargs, placement, idle
         await self._start_cluster()
 
-    async def _close(self) -> None:
-        await self._stop_cluster("close")
-        self._finish_close()
+    async def _close(self, leave: bool = False, force: bool = False) -> None:
+        if self.placement == JOB and not leave and not self._may_cancel(force):
+            leave = True
+        await self._stop_cluster("leave" if leave and self.placement == JOB else "close")
+        self._finish_close("left running" if leave and self.placement == JOB else "close")
 
-    async def _stop_cluster(self, why: str) -> None:
+    async def _stop_cluster(self, why: str, keep_scheduler: bool = False) -> None:
+        live = self._live_future
+        if self.placement == JOB:
+            if live is not None:
+                live.cancel()
+            self._stopping_why = why
+            await self._stop_job_cluster(why, keep_scheduler)
+            self._watchers.stop()
+            self._tracker.forget(self._tracker.job_ids())
+            self._stopping_why = ""
+            return
         cluster, self._cluster = self._cluster, None
         live = self._live_future
         if live is not None:
@@ -307,14 +322,14 @@ class ClusterSession:
         self._tracker.forget(self._tracker.job_ids())
         self._stopping_why = ""
 
-    def _finish_close(self) -> None:
+    def _finish_close(self, why: str = "close") -> None:
         self._watchers.stop()
         cancelled = tuple(self._record.job_ids())
         if cancelled:  # close() before start, or an exit path: nothing else will do it
             cleanup.cancel_jobs_now(self.kind, list(cancelled), self.cancel_timeout)
         self._record.delete()
         self._unregister()
-        self._publish(SessionClosed(cancelled_job_ids=cancelled))
+        self._publish(SessionClosed(cancelled_job_ids=cancelled, why=why))
         self._bus.close()
         self._closed.set()
 
@@ -322,7 +337,10 @@ class ClusterSession:
 
     def job_submitted(self, job, job_id: str, output: str) -> None:
         names = worker_names(job)
-        self._record.add(job_id)
+        if self.placement == JOB:  # the cluster's state file is its record, not JobRecord
+            self._state_worker_added(job, job_id)
+        else:
+            self._record.add(job_id)
         self._tracker.job_submitted(job_id, str(job.name), names, job.job_name or "",
                                     time.monotonic())
         self._publish(JobSubmitted(job_id=job_id, spec_name=str(job.name), worker_names=names,
@@ -337,7 +355,10 @@ class ClusterSession:
     def job_closed(self, job, job_id: str | None) -> None:
         if not job_id:
             return
-        self._record.remove([job_id])
+        if self.placement == JOB:
+            self._state_worker_gone(job_id)
+        else:
+            self._record.remove([job_id])
         self._publish(JobsCancelled(job_ids=(job_id,), why=self._stopping_why or "scale",
                                     ok=True))
         self._watchers.poke()
@@ -349,6 +370,8 @@ class ClusterSession:
 
     def _publish(self, event: SessionEvent) -> None:
         self._bus.publish(event)
+        if self._scheduler_job_id is not None:
+            self._scheduler_job_event(event)
 
     def _publish_all(self, events: list[SessionEvent]) -> None:
         for e in events:
@@ -358,7 +381,14 @@ class ClusterSession:
 
     def _cancel_now(self, why: str) -> None:
         """Synchronous cancel for signals, unhandled exceptions and interpreter exit: runs on
-        whatever thread the exit happens on, without the session's loop."""
+        whatever thread the exit happens on, without the session's loop. With the scheduler in
+        a job nothing is cancelled: the cluster is left running for a later reattach."""
+        if self.placement == JOB:
+            from hpctui.core.session.state import detach_me
+
+            self.leaving_scheduler = True
+            detach_me(self.cluster_key, self._token, self._state_base)
+            return
         ids = self._record.job_ids()
         if not ids:
             return

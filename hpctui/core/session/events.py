@@ -35,6 +35,12 @@ class ClusterStarted(SessionEvent):
     cluster_name: str
     # What the scheduler is bound to ("tcp://0.0.0.0:8786" is every interface); "" if unknown.
     listen_address: str = ""
+    # "login": the scheduler runs in this process; "job": in the batch job below.
+    placement: str = "login"
+    scheduler_job_id: str = ""
+    scheduler_file: str = ""  # where a Client finds it (`Client(scheduler_file=...)`)
+    tls_directory: str = ""  # the certificates a Client needs, when TLS is on
+    attached: bool = False  # True: reattached to a cluster that was already running
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +61,7 @@ class JobSubmitted(SessionEvent):
     worker_names: tuple[str, ...]  # the Dask workers this job will run
     job_name: str  # the batch job's name (`job-name`), used in log file names
     submit_output: str
+    role: str = "worker"  # "scheduler": the scheduler's own job (`scheduler-placement: job`)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -161,4 +168,4 @@ class SessionClosed(SessionEvent):
     """The session is closed; no event follows this one."""
 
     cancelled_job_ids: tuple[str, ...]
-    why: str = "close"
+    why: str = "close"  # "left running": the cluster's jobs were left to run (detach)

@@ -111,12 +111,21 @@ class Watchers:
         while True:
             await asyncio.sleep(self.worker_logs_every)
             cluster = get_cluster()
-            if cluster is None or not cluster.scheduler.workers:
+            if cluster is None:
+                continue
+            # With the scheduler in a job: through the attached client's rpc (hpctui_rpc).
+            remote = getattr(cluster, "hpctui_rpc", None)
+            job_placed = hasattr(cluster, "hpctui_rpc")
+            if job_placed and remote is None:
+                continue
+            if not (cluster.scheduler_info.get("workers") if job_placed
+                    else cluster.scheduler.workers):
                 continue
             if self._worker_log_tracker is None:
                 self._worker_log_tracker = WorkerLogTracker()
             try:
-                updates = await fetch_worker_logs(cluster.scheduler, self._worker_log_tracker)
+                updates = await fetch_worker_logs(remote or cluster.scheduler,
+                                                  self._worker_log_tracker)
             except Exception as e:  # a worker going away mid-broadcast: ask again next round
                 log.debug("fetching worker logs failed: %s", e)
                 continue

@@ -217,7 +217,20 @@ class Workspace:
         except ScriptError as exc:
             return Preview("", f"dask-jobqueue cannot build the job script: {exc}", [], [])
         return Preview(rendered.text, None, rendered.warnings,
-                       header_lines(profile, rendered.header_lines))
+                       header_lines(profile, rendered.header_lines),
+                       self.scheduler_script(profile))
+
+    def scheduler_script(self, profile: Profile | None = None) -> str:
+        """The scheduler job's script with `scheduler-placement: job`, "" with `login`."""
+        profile = profile or self.pending
+        if profile.placement != "job":
+            return ""
+        from hpctui.core.session.scheduler_job import preview_script
+
+        try:
+            return preview_script(profile)
+        except Exception as exc:  # shown where the script would be, never raised at the pane
+            return f"# the scheduler job's script cannot be built: {type(exc).__name__}: {exc}\n"
 
     def problems(self) -> list[Problem]:
         """Validation problems of the pending profile (errors and warnings)."""

@@ -26,6 +26,9 @@ class Preview:
     error: str | None  # dask-jobqueue's own message when it refuses
     warnings: list[str]
     header: list[HeaderLine]
+    # With `scheduler-placement: job`: the scheduler's own job script (same header lines,
+    # python and prologue; its command runs the scheduler), or why it cannot be built.
+    scheduler_script: str = ""
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,12 @@ class JobScriptPane(Pane):
             marked = ws.script_diff()
             body = Content("\n").join(
                 Content.styled(f"{d.op} {d.text}", _DIFF_STYLE[d.op]) for d in marked)
+        if preview.scheduler_script:
+            # scheduler-placement: job: the scheduler's own job, under the workers'.
+            body = Content("\n").join([
+                body, Content(""),
+                Content.styled("Scheduler job (scheduler-placement: job)", "bold"),
+                Content(preview.scheduler_script.rstrip("\n"))])
         self.query_one("#script-preview-text", Static).update(body)
 
         rows = [Content.styled(("✗ " if p.severity == "error" else "! ") + p.message,

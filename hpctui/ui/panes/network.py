@@ -15,6 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
@@ -36,6 +37,7 @@ class NetworkPane(Pane):
         Binding("enter", "pick", "Use this interface"),
         Binding("r", "reread", "Re-read interfaces", show=False),
         Binding("c", "copy_tunnel", "Copy the ssh -L command"),
+        Binding("h", "copy_handoff", "Copy the Python hand-off", show=False),
     ]
     DEFAULT_CSS = """
     /* The table as tall as its rows (up to half the pane), the text below it scrolls: in the
@@ -70,6 +72,7 @@ class NetworkPane(Pane):
         self.probe: "ProbeResult | None" = None
         self.probing = False
         self.tunnel_command = ""
+        self.handoff_code = ""  # Client(scheduler_file=...) when the scheduler runs in a job
 
     def compose(self) -> ComposeResult:
         table = DataTable(id="net-table", cursor_type="row", zebra_stripes=True)
@@ -173,7 +176,9 @@ class NetworkPane(Pane):
         self.probe = result
         text = prefix + result.message
         if result.verdict == LOCKED_DOWN and result.interactive_command:
-            text += f"\nRun hpctui from a compute node instead:  {result.interactive_command}"
+            text += ("\n★ Fix: run the scheduler in a batch job (scheduler-placement: job): "
+                     "f in Findings (7)"
+                     f"\n  or run hpctui from a compute node:  {result.interactive_command}")
         elif result.recommendation is not None:
             text += f"\n★ {result.recommendation.interface}: {result.recommendation.reason}  (Enter on it to use it)"
         self.query_one("#net-verdict", Static).update(text)
@@ -213,6 +218,19 @@ class NetworkPane(Pane):
             lines.append(explanation)
         lines += [f"! {w}" for w in facts.warnings]
         self.query_one("#net-scheduler", Static).update("\n".join(lines))
+
+    def show_scheduler_job(self, job_id: str, address: str, code: str) -> None:
+        """The scheduler in a job (scheduler-placement: job), and how Python uses it (h copies)."""
+        self.handoff_code = code
+        self.query_one("#net-scheduler", Static).update(Content("\n").join([
+            Content(f"Scheduler: in batch job {job_id}, at {address} (scheduler-placement: job)"),
+            Content("From a notebook or a script (h copies it):"),
+            *(Content("  " + line) for line in code.splitlines())]))
+
+    def action_copy_handoff(self) -> None:
+        if self.handoff_code:
+            self.app.copy_to_clipboard(self.handoff_code)
+            self.app.notify("copied the Python that connects to the cluster")
 
     def show_access(self, text: str, tunnel_command: str = "") -> None:
         """The dashboard's address, the laptop's ssh -L command and the proxy URL (set by the app)."""

@@ -81,14 +81,16 @@ class QueuePane(Pane):
     def _cells(self, job) -> tuple:
         phase = job.phase.value
         marker = "✗ " if phase == "started, not connected" else ""
+        # The scheduler's own job (scheduler-placement: job) is marked, and has no workers.
+        scheduler = getattr(job, "role", "") == "scheduler"
         return (
-            job.job_id,
+            f"{job.job_id} ⚙ scheduler" if scheduler else job.job_id,
             Text(marker + phase, style=PHASE_STYLE.get(phase, "")),
             job.queue_state or "-",
             job.reason or "",
             job.nodes or "",
             f"{elapsed_text(job.running_since, self._now)}/{self._time_limit or '-'}",
-            f"{len(job.connected)}/{len(job.worker_names)}",
+            "-" if scheduler else f"{len(job.connected)}/{len(job.worker_names)}",
         )
 
     def row_text(self, job_id: str) -> str:

@@ -11,7 +11,8 @@ import yaml
 
 from hpctui.core.batch.kinds import KIND_NAMES
 from hpctui.core.config.profile import (
-    DISTRIBUTED_KEYS, KEYS_BY_KIND, RENAMED_KEYS, Profile, kwarg_name, renamed_keys_for,
+    DISTRIBUTED_KEYS, HPCTUI_KEYS, HPCTUI_ONLY_KEYS, KEYS_BY_KIND, RENAMED_KEYS, Profile, kwarg_name,
+    renamed_keys_for,
 )
 
 
@@ -30,7 +31,7 @@ def test_keys_are_dask_jobqueues_current_names(kind):
     if kind == "local":
         expected |= {"shebang"}  # hpctui's BashLocalJob reads it; dask-jobqueue's yaml lacks it
     # hpctui's own keys (dask-jobqueue ignores them in config; see profile.HPCTUI_KEYS).
-    expected |= {"security"}
+    expected |= set(HPCTUI_KEYS)
     assert set(KEYS_BY_KIND[kind]) == expected
 
 
@@ -82,6 +83,7 @@ def test_every_job_kwarg_is_accepted_by_the_kinds_classes(kind):
         if "__init__" in cls.__dict__:
             accepted |= set(inspect.signature(cls.__init__).parameters)
     cluster_level = {"scheduler-options", "shared-temp-directory"}
+    cluster_level |= set(HPCTUI_ONLY_KEYS)  # hpctui reads them; no dask-jobqueue class does
     for key in KEYS_BY_KIND[kind]:
         if key not in cluster_level:
             assert kwarg_name(key) in accepted, (kind, key)
@@ -92,3 +94,16 @@ def test_with_kind_drops_keys_the_other_kind_lacks():
     assert p.with_kind("pbs").settings == {"cores": 2}
     with pytest.raises(ValueError, match="unknown batch system"):
         Profile("nosuch")
+
+
+def test_placement_keys_never_reach_dask_jobqueue():
+    p = Profile("slurm", {"cores": 1, "memory": "1GB", "scheduler-placement": "job",
+                          "scheduler-idle-timeout": "10 minutes"})
+    assert p.placement == "job"
+    for kwargs in (p.job_kwargs(), p.cluster_kwargs()):
+        assert not {"scheduler_placement", "scheduler_idle_timeout"} & set(kwargs)
+    # The session gets them under names of its own, only when the scheduler goes in a job.
+    assert p.session_kwargs()["hpctui_placement"] == "job"
+    assert p.session_kwargs()["hpctui_idle_timeout"] == 600
+    login = Profile("slurm", {"cores": 1, "memory": "1GB"})
+    assert login.placement == "login" and login.session_kwargs() == login.cluster_kwargs()

@@ -148,8 +148,14 @@ def test_no_route_to_host_means_locked_down():
     assert [f.mode for f in findings] == [3]
     f = findings[0]
     assert "No route to host" in f.evidence[0].text
-    assert f.fix.ops == ()
-    assert "salloc --nodes=1 --time=01:00:00" in f.fix.action
+    # The one-key fix moves the scheduler into a batch job; the interactive job stays the
+    # second way, in words.
+    assert [(op.key, op.value) for op in f.fix.ops] == [("scheduler-placement", "job")]
+    assert f.fix.is_config
+    assert "salloc --nodes=1 --time=01:00:00" in f.explanation
+    # Once the scheduler runs in a job, the login node's firewall is no longer in the way.
+    moved = Profile("slurm", {"scheduler-placement": "job"})
+    assert not by_mode(diagnose(Signals(profile=moved, worker_logs=(log(text),))), 3)
 
 
 def test_probe_locked_down_verdict():

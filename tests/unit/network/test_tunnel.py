@@ -66,3 +66,14 @@ def test_bound_dashboard_link_uses_the_host_the_dashboard_is_bound_to():
     assert bound_dashboard_link(link, ":8787") == link
     assert bound_dashboard_link(link, "0.0.0.0:8787") == link
     assert bound_dashboard_link(link, None) == link
+
+
+def test_a_dashboard_on_a_compute_node_goes_through_the_login_node():
+    # scheduler-placement: job: the dashboard is on the node that runs the scheduler's job.
+    a = dashboard_access("http://10.213.7.2:37201/status", login_host="login1", user="me",
+                         env={}, remote=True)
+    assert a.ssh_command == "ssh -N -L 37201:10.213.7.2:37201 me@login1"
+    assert a.proxy_path == "/proxy/10.213.7.2:37201/status"
+    here = dashboard_access("http://10.213.7.2:37201/status", login_host="login1", user="me",
+                            env={})
+    assert here.proxy_path == "/proxy/37201/status"
