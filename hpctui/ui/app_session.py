@@ -45,8 +45,7 @@ class SessionMixin:
     def _pane_ready(pane) -> bool:
         # Mounted and composed (every child mounted): timers and session events may come
         # in between, and a pane's methods query its children.
-        return (pane is not None and pane.is_mounted and bool(pane.children)
-                and all(child.is_mounted for child in pane.children))
+        return pane is not None and pane.is_mounted and pane.children_ready
 
     def _with_pane(self, pane_id: str, use, tries: int = 100) -> None:
         """`use(pane)` once the pane is ready (lazy panes mount after the config is read;

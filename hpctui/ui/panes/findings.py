@@ -99,7 +99,8 @@ class FindingsPane(Pane):
         self._ready = False
 
     def on_mount(self) -> None:
-        self._ready = True
+        # A pane removed before its children mounted still gets here: it stays not ready.
+        self._ready = self.children_ready
         if self._early is not None:
             self.update_findings(self._early)
             self._early = None

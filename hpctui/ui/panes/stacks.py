@@ -98,8 +98,11 @@ class StacksPane(Pane):
         yield Static(id="stacks-status")
 
     def on_mount(self) -> None:
+        # A pane removed before its children mounted still gets here: it stays not ready.
+        self._ready = self.children_ready
+        if not self._ready:
+            return
         self.refresh_view()
-        self._ready = True
         if self._early is not None:
             self.update_samples(self._early)
             self._early = None
@@ -211,7 +214,10 @@ class StacksPane(Pane):
         return found[0] if found else None
 
     def refresh_view(self) -> None:
-        """Re-render the sampler line (call after the profile changed elsewhere)."""
+        """Re-render the sampler line (call after the profile changed elsewhere); nothing
+        until the children are mounted (`on_mount` renders then)."""
+        if not self.children_ready:
+            return
         line = self.query_one("#stacks-sampler", Static)
         if self.workspace is None:
             line.update("sampler: (config loading)")

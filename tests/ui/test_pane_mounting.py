@@ -1,0 +1,68 @@
+"""Panes that are removed before their children mount, and panes used before they are mounted.
+
+On a busy machine the app can begin to exit (or a slot be re-laid out) while a pane that the
+config's arrival mounted is still being composed. Textual then mounts none of the pane's
+children but still sends it Mount: a pane whose `on_mount` queries a child failed with
+NoMatches (seen as `#settings-table` from `SettingsPane.on_mount` under load). Mounting a pane
+and removing it in the same step reproduces that order every time, with no load needed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.app import App
+
+from editing_apps import make_workspace
+from findings_inputs import all_summaries, real_findings
+from hpctui.ui.panes.findings import FindingsPane
+from hpctui.ui.panes.jobscript import JobScriptPane
+from hpctui.ui.panes.network import NetworkPane
+from hpctui.ui.panes.settings import SettingsPane
+from hpctui.ui.panes.stacks import StacksPane
+
+PANES = [SettingsPane, JobScriptPane, StacksPane, FindingsPane, NetworkPane]
+
+
+def _given_before_mounting(pane, workspace) -> None:
+    # Data the app may hand a pane before it is mounted (kept, and drawn on mount).
+    if isinstance(pane, FindingsPane):
+        pane.update_findings(real_findings(workspace.applied))
+    if isinstance(pane, StacksPane):
+        pane.update_samples(all_summaries())
+
+
+@pytest.mark.parametrize("pane_class", PANES, ids=lambda c: c.__name__)
+async def test_a_pane_removed_before_its_children_mount_does_not_fail(tmp_path, pane_class):
+    workspace = make_workspace(tmp_path)
+    app = App()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = pane_class(workspace)
+        _given_before_mounting(pane, workspace)
+        app.screen.mount(pane)
+        pane.remove()  # before the pane's own task has composed it
+        for _ in range(500):
+            if not pane.is_attached:
+                break
+            await pilot.pause()
+        assert not pane.is_attached
+    # run_test re-raises what failed in the app (the NoMatches from on_mount).
+
+
+@pytest.mark.parametrize("pane_class", [SettingsPane, JobScriptPane, StacksPane],
+                         ids=lambda c: c.__name__)
+async def test_refresh_before_mounting_waits_for_the_mount(tmp_path, pane_class):
+    # The app re-renders the editing panes after every profile edit, and the slot's real pane
+    # exists a moment before it is mounted: that call must do nothing, and on_mount draw.
+    workspace = make_workspace(tmp_path)
+    pane = pane_class(workspace)
+    pane.refresh_view()
+    app = App()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.screen.mount(pane)
+        for _ in range(500):
+            if pane.is_mounted:
+                break
+            await pilot.pause()
+        assert pane.children_ready
+        if isinstance(pane, SettingsPane):
+            assert pane.highlighted_key == "cores"  # drawn by on_mount
