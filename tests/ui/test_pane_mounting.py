@@ -1,4 +1,4 @@
-"""Panes that are removed before their children mount, and panes used before they are mounted.
+"""Panes removed before their children mount or while in use, and panes used before mounting.
 
 On a busy machine the app can begin to exit (or a slot be re-laid out) while a pane that the
 config's arrival mounted is still being composed. Textual then mounts none of the pane's
@@ -14,11 +14,13 @@ from textual.app import App
 
 from editing_apps import make_workspace
 from findings_inputs import all_summaries, real_findings
+from hpctui.ui.app_session import SessionMixin
 from hpctui.ui.panes.findings import FindingsPane
 from hpctui.ui.panes.jobscript import JobScriptPane
 from hpctui.ui.panes.network import NetworkPane
 from hpctui.ui.panes.settings import SettingsPane
 from hpctui.ui.panes.stacks import StacksPane
+from waits import pilot_until
 
 PANES = [SettingsPane, JobScriptPane, StacksPane, FindingsPane, NetworkPane]
 
@@ -40,11 +42,7 @@ async def test_a_pane_removed_before_its_children_mount_does_not_fail(tmp_path, 
         _given_before_mounting(pane, workspace)
         app.screen.mount(pane)
         pane.remove()  # before the pane's own task has composed it
-        for _ in range(500):
-            if not pane.is_attached:
-                break
-            await pilot.pause()
-        assert not pane.is_attached
+        await pilot_until(pilot, lambda: not pane.is_attached, "the pane removed")
     # run_test re-raises what failed in the app (the NoMatches from on_mount).
 
 
@@ -59,10 +57,28 @@ async def test_refresh_before_mounting_waits_for_the_mount(tmp_path, pane_class)
     app = App()
     async with app.run_test(size=(120, 40)) as pilot:
         await app.screen.mount(pane)
-        for _ in range(500):
-            if pane.is_mounted:
-                break
-            await pilot.pause()
+        await pilot_until(pilot, lambda: pane.is_mounted, "the pane mounted")
         assert pane.children_ready
         if isinstance(pane, SettingsPane):
             assert pane.highlighted_key == "cores"  # drawn by on_mount
+
+
+@pytest.mark.parametrize("pane_class", PANES, ids=lambda c: c.__name__)
+async def test_a_pane_being_removed_is_no_longer_ready(tmp_path, pane_class):
+    # While a pane is removed (the app exiting), its descendants go one by one while it and
+    # its children still count as mounted, and session events still arrive: the app drew the
+    # dashboard's address into a network pane whose #net-access was gone (NoMatches). From
+    # the moment removal starts the pane is not ready, so nothing draws into it.
+    workspace = make_workspace(tmp_path)
+    app = App()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = pane_class(workspace)
+        await app.screen.mount(pane)
+        await pilot_until(pilot, lambda: pane.is_mounted, "the pane mounted")
+        assert SessionMixin._pane_ready(pane)
+        pane.remove()
+        assert not pane.children_ready and not SessionMixin._pane_ready(pane)
+        _given_before_mounting(pane, workspace)  # data arriving meanwhile: kept, not drawn
+        if hasattr(pane, "refresh_view"):
+            pane.refresh_view()
+        await pilot_until(pilot, lambda: not pane.is_attached, "the pane removed")

@@ -18,13 +18,20 @@ class Pane(Vertical):
 
     @property
     def children_ready(self) -> bool:
-        """Every child `compose` made is mounted: only then may the pane query them.
+        """Every child `compose` made is mounted and the pane is not going away: only then
+        may the pane query its children (and theirs).
 
-        True from the pane's own `on_mount` on, normally. But a pane removed before it was
-        composed (the app exiting while a slot mounts the pane, a re-layout) is still sent
-        Mount, with none of its children mounted (Textual mounts nothing into a widget being
-        removed), so `on_mount` and anything that renders checks this first.
+        Normally true from just before the pane's own `on_mount` until it is removed. But a
+        pane removed before it was composed (the app exiting while a slot mounts it) is
+        still sent Mount, with no child mounted: Textual mounts nothing into a widget being
+        removed. And while a pane is removed (the app exiting), its descendants go one by
+        one while the pane and its children still count as mounted, and messages, timers
+        and worker threads still reach it. Whatever renders into a pane checks this first.
         """
+        # Textual's own test of a node going away (as in `DOMNode.display`); the version is
+        # pinned exactly, so these private flags cannot change under us.
+        if self._closing or self._closed or self._pruning:
+            return False
         return bool(self.children) and all(child.is_mounted for child in self.children)
 
     def help_bindings(self) -> list:

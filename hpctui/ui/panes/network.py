@@ -94,7 +94,8 @@ class NetworkPane(Pane):
 
     def on_network_pane_interfaces_read(self, message: InterfacesRead) -> None:
         self.facts = message.facts
-        self._redraw()
+        if self.children_ready:  # the read may end as the pane goes away (the app exiting)
+            self._redraw()
 
     def _probe_cell(self, name: str) -> str:
         if self.probe is None:
@@ -150,6 +151,8 @@ class NetworkPane(Pane):
 
         self.probing = False
         self.probe = result = message.result
+        if not self.children_ready:  # the probe outlived the pane (the app exiting)
+            return
         text = result.message
         if result.verdict == LOCKED_DOWN and result.interactive_command:
             text += f"\nRun hpctui from a compute node instead:  {result.interactive_command}"

@@ -79,7 +79,6 @@ class StacksPane(Pane):
         self._rows: list[tuple[str, str]] = []  # (marker, label) as the table shows them
         self._watcher: StacksWatcher | None = None
         self._early: dict[str, StacksSummary] | None = None  # given before mounting
-        self._ready = False
         self._picked: str | None = None  # the process the user highlighted
         self._auto_label: str | None = None  # the one a redraw highlighted
 
@@ -98,9 +97,7 @@ class StacksPane(Pane):
         yield Static(id="stacks-status")
 
     def on_mount(self) -> None:
-        # A pane removed before its children mounted still gets here: it stays not ready.
-        self._ready = self.children_ready
-        if not self._ready:
+        if not self.children_ready:  # removed before its children mounted
             return
         self.refresh_view()
         if self._early is not None:
@@ -111,9 +108,9 @@ class StacksPane(Pane):
 
     def update_samples(self, by_worker: dict[str, StacksSummary]) -> None:
         """Redraw from one `StacksSummary` per file-sampled process (keyed by its label),
-        keeping the selected process selected. Safe before the pane is mounted."""
-        # Textual sets is_mounted only after on_mount returns: on_mount sets _ready instead.
-        if not self._ready:
+        keeping the selected process selected. Safe before the pane is mounted (and while
+        it is removed): kept, and drawn by on_mount."""
+        if not self.children_ready:
             self._early = dict(by_worker)
             return
         self._files = dict(by_worker)
@@ -122,7 +119,7 @@ class StacksPane(Pane):
     def update_live(self, views: dict[str, live_window.LiveWorker]) -> None:
         """Redraw with the live workers (`LiveWindow.view()`), next to the files' processes.
         Ignored while live sampling is off (a round may still be on its way)."""
-        if not self._ready or not self.live_on:
+        if not self.children_ready or not self.live_on:
             return
         self.live = dict(views)
         self._redraw()
