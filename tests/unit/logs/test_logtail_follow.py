@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from hpctui.core.logs.follow import LogFollower
 from hpctui.core.logs.lines import FileNotice, LogLines
-
-WAIT_S = 20.0  # generous: the machine is shared; a passing test returns as soon as it can
+from waits import WAIT_S  # generous: a passing test returns as soon as it can
 
 
 class Collector:

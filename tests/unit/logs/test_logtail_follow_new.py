@@ -8,7 +8,6 @@ before `follow()` is called is the losing order, every time.
 
 from __future__ import annotations
 
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -19,6 +18,7 @@ from hpctui.core.logs.lines import FileNotice
 from hpctui.core.session.events import LogLinesAppended
 from hpctui.core.session.watchers import Watchers
 from test_logtail_follow import Collector, append, wait_for
+from waits import wait_until
 
 
 @pytest.fixture
@@ -87,9 +87,7 @@ def test_the_session_announces_a_job_log_the_job_wrote_before_it_was_followed(tm
             return [e for e in list(events) if isinstance(e, LogLinesAppended)
                     and e.path.endswith(".err")]
 
-        deadline = time.monotonic() + 20
-        while not any(e.lines for e in err_events()) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: any(e.lines for e in err_events()), "the .err file's line")
         assert [(e.notice, e.lines) for e in err_events()] == [
             ("appeared", ()), ("", ("Timed out trying to connect",))]
     finally:
