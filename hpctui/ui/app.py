@@ -80,6 +80,7 @@ class HpcTuiApp(EditingMixin, SessionMixin, DiagnosisMixin, App):
         self.collector = None  # hpctui.core.diagnosis.collector.SignalCollector, with the session
         self._diagnosed_version = -1
         self._generation = 0
+        self._pane_waiting: dict[str, list[Callable]] = {}  # pane id -> uses (`_with_pane`)
         self._workspace_loader = workspace_loader or self._default_loader
         self._session_factory = session_factory or self._default_session
         self.sub_title = KINDS[context.kind].label

@@ -82,3 +82,34 @@ async def test_a_pane_being_removed_is_no_longer_ready(tmp_path, pane_class):
         if hasattr(pane, "refresh_view"):
             pane.refresh_view()
         await pilot_until(pilot, lambda: not pane.is_attached, "the pane removed")
+
+
+class WaitingApp(SessionMixin, App):
+    """Just the app's `_with_pane`, over one pane mounted when the test says."""
+
+    def __init__(self, pane) -> None:
+        super().__init__()
+        self.session = None
+        self._pane_waiting = {}
+        self._the_pane = pane
+
+    def pane(self, pane_id: str):
+        return self._the_pane
+
+
+async def test_what_waits_for_a_pane_runs_once_it_is_ready_however_late(tmp_path):
+    # Session events can come before a lazy pane is mounted: what they draw waits for the
+    # pane (a timer that retried for 10 s gave up on a busy machine), then runs in order.
+    pane = NetworkPane(make_workspace(tmp_path))
+    app = WaitingApp(pane)
+    got = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        app._with_pane("network", lambda p: got.append(("first", p)))
+        app._with_pane("network", lambda p: got.append(("second", p)))
+        await pilot.pause()
+        assert got == []
+        await app.screen.mount(pane)
+        await pilot_until(pilot, lambda: len(got) == 2, "what waited for the pane")
+        assert got == [("first", pane), ("second", pane)]
+        app._with_pane("network", lambda p: got.append(("now", p)))  # ready: at once
+        assert got[-1] == ("now", pane)

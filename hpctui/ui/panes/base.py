@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.containers import Vertical
+from textual.message import Message
 
 
 class Pane(Vertical):
@@ -12,9 +13,21 @@ class Pane(Vertical):
     PANE_TITLE = ""
     DEFAULT_CLASSES = "pane"
 
+    class Ready(Message):
+        """A pane's children are mounted: the app runs what waited for it (`_with_pane`)."""
+
+        def __init__(self, pane_id: str) -> None:
+            super().__init__()
+            self.pane_id = pane_id
+
     def __init__(self, **kwargs) -> None:
         super().__init__(id=f"pane-{self.PANE_ID}", **kwargs)
         self.border_title = self.PANE_TITLE
+
+    def on_mount(self) -> None:
+        # Textual calls each class's own on_mount, this one after the subclass's.
+        if self.children_ready:
+            self.post_message(self.Ready(self.PANE_ID))
 
     @property
     def children_ready(self) -> bool:
