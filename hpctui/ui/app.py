@@ -92,6 +92,7 @@ class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, DiagnosisMixin, App)
         self.early = None
         self._diagnosed_version = -1
         self._generation = 0
+        self._pane_waiting: dict[str, list[Callable]] = {}  # pane id -> uses (`_with_pane`)
         self._workspace_loader = workspace_loader or self._default_loader
         self._session_factory = session_factory or self._default_session
         self.sub_title = KINDS[context.kind].label

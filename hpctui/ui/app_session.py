@@ -10,6 +10,7 @@ from __future__ import annotations
 from textual import work
 
 from hpctui.ui.bridge import REDRAW_S, SessionBridge, SessionEventArrived
+from hpctui.ui.panes.base import Pane
 from hpctui.ui.panes.queue import QueuePane
 from hpctui.ui.screens.quit import QuitScreen
 from hpctui.ui.screens.scale import ScaleScreen
@@ -63,17 +64,24 @@ class SessionMixin:
     def _pane_ready(pane) -> bool:
         # Mounted and composed (every child mounted): timers and session events may come
         # in between, and a pane's methods query its children.
-        return (pane is not None and pane.is_mounted and bool(pane.children)
-                and all(child.is_mounted for child in pane.children))
+        return pane is not None and pane.is_mounted and pane.children_ready
 
-    def _with_pane(self, pane_id: str, use, tries: int = 100) -> None:
-        """`use(pane)` once the pane is ready (lazy panes mount after the config is read;
-        a session event can come first): retried every 0.1 s, for up to `tries` times."""
+    def _with_pane(self, pane_id: str, use) -> None:
+        """`use(pane)` now if the pane is ready, else as soon as it is: lazy panes mount
+        after the first frame or the config, and a session event can come first. (Retrying
+        on a timer gave up after a while, which a busy machine outlasted.)"""
         pane = self.pane(pane_id)
         if self._pane_ready(pane):
             use(pane)
-        elif tries > 0:
-            self.set_timer(0.1, lambda: self._with_pane(pane_id, use, tries - 1))
+        else:
+            self._pane_waiting.setdefault(pane_id, []).append(use)
+
+    def on_pane_ready(self, message: Pane.Ready) -> None:
+        pane = self.pane(message.pane_id)
+        if not self._pane_ready(pane):
+            return  # a slot, before its real pane (which says so too), or one going away
+        for use in self._pane_waiting.pop(message.pane_id, []):
+            use(pane)
 
     def _redraw_session(self) -> None:
         import time

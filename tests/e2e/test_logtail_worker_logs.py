@@ -1,8 +1,9 @@
 """Following real worker logs of SLURM jobs on the testbed with LogFollower.
 
-The .err files are written by jobs on the compute node and do not exist when following starts:
-the follower must pick them up when they appear, deliver the worker's lines as they come, and
-the marks must recognise the seed's failure (scheduler on an address the node cannot reach).
+The .err files are written by jobs on the compute node and usually do not exist yet when
+following starts (on a busy machine the job may be quicker): the follower must announce and
+pick them up either way, deliver the worker's lines as they come, and the marks must recognise
+the seed's failure (scheduler on an address the node cannot reach).
 """
 
 from __future__ import annotations
@@ -80,10 +81,12 @@ class Recorder:
 
 
 def _follow_jobs(follower, log_dir: Path, job_name: str, job_ids: list[str]) -> None:
+    # As the session follows them: new files, which the job may already have written by now
+    # (the job can start before its id gets here on a busy machine): read whole, announced.
     for job_id in job_ids:
         for stream in ("out", "err"):
             path = log_dir / f"{job_name}-{job_id}.{stream}"
-            follower.follow(path, (job_id, stream), from_end=True, initial_lines=100)
+            follower.follow(path, (job_id, stream), new=True)
 
 
 def test_follows_logs_of_workers_that_cannot_connect(testbed, tmp_path):

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from waits import WAIT_S, wait_until
+
 HPCTUI = Path(sys.executable).with_name("hpctui")
 
 
@@ -32,16 +34,21 @@ def tmux(tmp_path):
     run("kill-server", check=False)
 
 
-def _wait_for(run, name: str, needle: str, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        out = run("capture-pane", "-p", "-t", name, check=False)
-        screen = out.stdout
-        if needle in screen:
+def _screen(run, name: str) -> str:
+    return run("capture-pane", "-p", "-t", name, check=False).stdout
+
+
+def _wait_for(run, name: str, needle: str, present: bool = True) -> str:
+    """The screen once `needle` is on it (or, with present=False, once it is gone)."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        screen = _screen(run, name)
+        if (needle in screen) == present:
             return screen
+        if time.monotonic() > deadline:
+            state = "never appeared on" if present else "never left"
+            raise AssertionError(f"{needle!r} {state} the screen; last screen:\n{screen}")
         time.sleep(0.2)
-    raise AssertionError(f"{needle!r} never appeared on screen; last screen:\n{screen}")
 
 
 @pytest.mark.parametrize("term", [
@@ -65,10 +72,9 @@ def test_runs_in_tmux_shows_help_and_quits(tmux, tmp_path, term):
     run("send-keys", "-t", name, "?")
     _wait_for(run, name, "hpctui keys")
     run("send-keys", "-t", name, "Escape")
-    time.sleep(0.5)
+    _wait_for(run, name, "hpctui keys", present=False)
     run("send-keys", "-t", name, "q")
-    deadline = time.monotonic() + 20
-    while not done.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert done.exists(), "hpctui did not exit after q"
+    # The shell creates the file before it writes the code into it: wait for the code.
+    wait_until(lambda: done.exists() and done.read_text().strip(), "hpctui to exit after q",
+               explain=lambda: _screen(run, name))
     assert done.read_text().strip() == "0"

@@ -8,6 +8,7 @@ from hpctui.core.session.context import LaunchContext
 from hpctui.core.session.workspace import Workspace
 from hpctui.ui.app import ConfigWritten, HpcTuiApp, WorkspaceLoaded
 from hpctui.ui.screens.apply import ApplyScreen
+from waits import pilot_until
 
 CONFIG = """\
 # my cluster: keep this comment
@@ -43,18 +44,14 @@ def _app(tmp_path: Path) -> RecordingApp:
         "slurm", path, paths=[], environ={}, interfaces=["lo", "ib0"]))
 
 
-async def _until(pilot, app, kind, timeout=20.0):
+async def _until(pilot, app, kind):
     def arrived() -> bool:
         if kind is WorkspaceLoaded:
             # The subclass's handler runs before the app's: wait for the panes to be filled.
             return app.workspace is not None and app.pane("settings") is not None
         return kind in app.seen
 
-    for _ in range(int(timeout / 0.05)):
-        if arrived():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"{kind.__name__} never arrived")
+    await pilot_until(pilot, arrived, kind.__name__)
 
 
 async def test_skip_a_line_apply_and_the_file_keeps_its_comments(tmp_path):
@@ -67,11 +64,7 @@ async def test_skip_a_line_apply_and_the_file_keeps_its_comments(tmp_path):
         await pilot.press("x")
         assert "#SBATCH -t 00:30:00" not in app.workspace.preview().script
         await pilot.press("A")
-        for _ in range(100):
-            if isinstance(app.screen, ApplyScreen):
-                break
-            await pilot.pause(0.05)
-        assert isinstance(app.screen, ApplyScreen)
+        await pilot_until(pilot, lambda: isinstance(app.screen, ApplyScreen), "the apply preview")
         await pilot.press("y")
         await _until(pilot, app, ConfigWritten)
         assert app.outcome.ok, app.outcome.message

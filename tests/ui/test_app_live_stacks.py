@@ -15,6 +15,8 @@ from textual.widgets import DataTable, Static
 from hpctui.core.session.context import LaunchContext
 from hpctui.core.session.workspace import Workspace
 from hpctui.ui.app import HpcTuiApp
+from hpctui.ui.screens.quit import QuitScreen
+from waits import WAIT_S, pilot_until
 
 # block_the_loop runs on the worker, which cannot import this test module: by value.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -41,12 +43,8 @@ def make_app(tmp_path: Path) -> HpcTuiApp:
                                                                     environ={}))
 
 
-async def wait_for(pilot, condition, timeout: float = 60.0, what: str = "condition"):
-    for _ in range(int(timeout / 0.1)):
-        if condition():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+async def wait_for(pilot, condition, timeout: float = WAIT_S, what: str = "condition"):
+    await pilot_until(pilot, condition, what, timeout)
 
 
 def block_worker(scheduler_address: str, worker: str, seconds: float) -> None:
@@ -72,7 +70,7 @@ async def test_stacks_pane_lists_the_connected_worker_live(tmp_path):
             return str(stacks.query_one(selector, Static).render())
 
         await wait_for(pilot, lambda: label in stacks.summaries and stacks.selected_label == label,
-                       timeout=30, what="the live worker in the stacks pane")
+                       what="the live worker in the stacks pane")
         table = stacks.query_one("#stacks-list", DataTable)
         assert [str(c) for c in table.get_row_at(0)] == ["✓", label]
         assert text("#stacks-state").startswith(
@@ -88,28 +86,32 @@ async def test_stacks_pane_lists_the_connected_worker_live(tmp_path):
         # The worker's event loop blocked for 10 s: the next round gets no answer.
         await asyncio.to_thread(block_worker, app._status.scheduler_address, worker.address,
                                 10.0)
+        # Only while it is blocked (10 s): a worker that answers again is no longer marked.
         await wait_for(pilot, lambda: stacks.live[label].silent_for() is not None, timeout=15,
                        what="the worker marked as not answering")
-        await pilot.pause(0.2)
-        assert [str(c) for c in table.get_row_at(0)] == ["?", label]
+        await wait_for(pilot, lambda: [str(c) for c in table.get_row_at(0)] == ["?", label],
+                       what="the worker's row marked ?")
         assert "no answer in 3 s" in text("#stacks-state")
         assert "event loop blocked?" in text("#stacks-state")
         assert "worker's event loop not answering" in text("#stacks-finding")
         assert [(r.source, r.finding.site) for r in stacks.stack_reports()] == \
             [(label, "no-answer")]
         # Free again: it answers, and the mark goes.
-        await wait_for(pilot, lambda: stacks.live[label].silent_for() is None, timeout=30,
+        await wait_for(pilot, lambda: stacks.live[label].silent_for() is None,
                        what="the worker answering again")
 
         # l: live samples off, the live entry goes.
         table.focus()
         await pilot.press("l")
-        await pilot.pause(0.2)
-        assert label not in stacks.summaries and not stacks.live_on
+        await wait_for(pilot, lambda: label not in stacks.summaries and not stacks.live_on,
+                       what="the live entry gone")
         assert "live: off (l)" in text("#stacks-sampler")
-        await pilot.pause(3.5)  # a tick passes: nothing comes back while off
+        # A tick passes (one that is off starts a fresh window): nothing comes back while off.
+        window = app._live_window
+        await wait_for(pilot, lambda: app._live_window is not window, what="a live tick")
         assert label not in stacks.summaries
         await pilot.press("q")
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitScreen),
+                       what="the quit confirmation")
         await pilot.press("y")
     assert app.shutdown(timeout=60)

@@ -10,6 +10,7 @@ from hpctui.core.session.context import LaunchContext
 from hpctui.core.session.workspace import Workspace
 from hpctui.ui.app import HpcTuiApp
 from hpctui.ui.screens.quit import QuitScreen
+from waits import WAIT_S, pilot_until
 
 
 def local_config(tmp_path: Path) -> Path:
@@ -34,12 +35,8 @@ def make_app(tmp_path: Path, kind: str = "local", config: Path | None = None) ->
         kind, config, paths=[], environ={}))
 
 
-async def wait_for(pilot, condition, timeout: float = 60.0, what: str = "condition"):
-    for _ in range(int(timeout / 0.1)):
-        if condition():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+async def wait_for(pilot, condition, timeout: float = WAIT_S, what: str = "condition"):
+    await pilot_until(pilot, condition, what, timeout)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -60,7 +57,7 @@ async def test_scale_up_workers_connect_logs_show_and_quit_cancels(tmp_path):
         await wait_for(pilot, lambda: app.session.snapshot().connected_workers == 2,
                        what="2 workers connected")
         await wait_for(pilot, lambda: "2/2 connected" in str(
-            app.pane("workers").query_one("#workers-count").render()), timeout=5,
+            app.pane("workers").query_one("#workers-count").render()),
             what="the workers pane to say 2/2")
         jobs = [j.job_id for j in app.session.snapshot().jobs]
         assert app.pane("queue").table.row_count == 2
@@ -70,7 +67,7 @@ async def test_scale_up_workers_connect_logs_show_and_quit_cancels(tmp_path):
                        what="worker log lines")
         assert app.pane("logs").shown_lines()
         await pilot.press("q")
-        await wait_for(pilot, lambda: isinstance(app.screen, QuitScreen), timeout=5,
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitScreen),
                        what="the quit confirmation")
         assert "cancels the 2 jobs" in str(app.screen.query_one("Static").render())
         await pilot.press("y")
@@ -100,13 +97,13 @@ async def test_leftovers_of_a_killed_hpctui_are_offered_and_cancelled(tmp_path):
         app = make_app(tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for(pilot, lambda: isinstance(app.screen, LeftoversScreen)
-                           and bool(app.screen.query("#leftovers-text")), 20,
+                           and bool(app.screen.query("#leftovers-text")),
                            what="the leftovers question")
             assert str(job.pid) in str(app.screen.query_one("#leftovers-text").render())
             await pilot.press("y")
-            await wait_for(pilot, lambda: job.poll() is not None, 20, what="the job cancelled")
+            await wait_for(pilot, lambda: job.poll() is not None, what="the job cancelled")
             app._quit()
-        app.shutdown(30)
+        app.shutdown(60)
         assert find_leftovers() == []
     finally:
         if job.poll() is None:
@@ -172,14 +169,14 @@ async def test_a_user_who_binds_every_interface_is_warned(tmp_path):
         await wait_for(pilot, lambda: app.session is not None, what="the session")
         app.show_pane("network")
         text = lambda: str(app.pane("network").query_one("#net-scheduler").render())  # noqa: E731
-        await wait_for(pilot, lambda: "listens on tcp://0.0.0.0:" in text(), 30,
+        await wait_for(pilot, lambda: "listens on tcp://0.0.0.0:" in text(),
                        what="the scheduler's addresses in the network pane")
         assert "without TLS" in text() and "`scheduler-options.host: 0.0.0.0` chose it" in text()
         assert any("all interfaces" in m for m in shown), shown
         await wait_for(pilot, lambda: _open_warnings(app) != [], 30,
                        what="the open-scheduler finding")
         app._quit()
-    assert app.shutdown(30)
+    assert app.shutdown(60)
 
 
 async def test_sampling_the_scheduler_shows_hpctui_itself_in_the_stacks_pane(tmp_path):
@@ -190,7 +187,7 @@ async def test_sampling_the_scheduler_shows_hpctui_itself_in_the_stacks_pane(tmp
         await wait_for(pilot, lambda: app.pane("stacks") is not None, what="the stacks pane")
         await pilot.press("K")
         stacks = app.pane("stacks")
-        await wait_for(pilot, lambda: bool(stacks._labels), 20,
+        await wait_for(pilot, lambda: bool(stacks._labels),
                        what="a sampled process in the stacks pane")
         app._quit()
-    assert app.shutdown(30)
+    assert app.shutdown(60)

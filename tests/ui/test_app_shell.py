@@ -7,6 +7,7 @@ from hpctui.ui.app import HpcTuiApp
 from hpctui.ui.layout import PaneArea
 from hpctui.ui.panes.statusbar import StatusBar
 from hpctui.ui.screens.help import HelpScreen
+from waits import pilot_until
 
 
 def _context(tmp_path: Path) -> LaunchContext:
@@ -32,11 +33,7 @@ async def test_starts_shows_facts_and_quits(tmp_path):
 
 async def _all_mounted(pilot, area):
     # Panes after the first mount right after the first frame.
-    for _ in range(500):
-        if all(p.is_mounted for p in area._panes):
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("panes never mounted")
+    await pilot_until(pilot, lambda: all(p.is_mounted for p in area._panes), "every pane mounted")
 
 
 async def test_small_terminal_shows_one_pane_large_shows_grid(tmp_path):
@@ -72,10 +69,9 @@ async def test_command_palette_lists_every_action(tmp_path):
     app = HpcTuiApp(_context(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await _all_mounted(pilot, app.query_one(PaneArea))
-        for _ in range(500):  # the editing panes too (they mount once the config is read)
-            if app.pane("script") is not None and app.pane("settings") is not None:
-                break
-            await pilot.pause(0.02)
+        # The editing panes too (they mount once the config is read).
+        await pilot_until(pilot, lambda: app.pane("script") is not None
+                          and app.pane("settings") is not None, "the editing panes")
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for expected in ("Apply", "+1 worker", "Scale to N", "Quit", "Help",
                          "Logs: Filter", "Network: Probe from a compute node"):
@@ -89,20 +85,15 @@ async def test_a_notice_gives_the_status_line_back_to_the_ssh_command(tmp_path, 
     app = HpcTuiApp(_context(tmp_path))
     async with app.run_test(size=(160, 48)) as pilot:
         status = app.query_one(StatusBar)
-        for _ in range(400):  # the real local cluster starts: its dashboard gives the command
-            if status.tunnel_command:
-                break
-            await pilot.pause(0.05)
+        # The real local cluster starts: its dashboard gives the command.
+        await pilot_until(pilot, lambda: status.tunnel_command, "the dashboard's ssh command")
         assert status.tunnel_command.startswith("ssh ")
         app.notice("something happened")
         assert "something happened" in str(status.render())
         # Diagnosis may post its own notice meanwhile (once per new finding): each expires.
-        for _ in range(100):
-            text = str(status.render())
-            if "laptop: ssh " in text:
-                break
-            await pilot.pause(0.05)
-        assert "something happened" not in text and "laptop: ssh " in text
+        await pilot_until(pilot, lambda: "laptop: ssh " in str(status.render()),
+                          "the notice to expire", explain=lambda: str(status.render()))
+        assert "something happened" not in str(status.render())
         await pilot.press("q")
         await pilot.pause()
 
@@ -112,9 +103,5 @@ async def test_leaving_the_app_any_way_closes_its_session(tmp_path):
     # session must not go on running a scheduler, a poller and a log follower.
     app = HpcTuiApp(_context(tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(400):
-            if app.session is not None:
-                break
-            await pilot.pause(0.05)
-        assert app.session is not None
-    assert app.session.wait_closed(30)
+        await pilot_until(pilot, lambda: app.session is not None, "the session")
+    assert app.session.wait_closed(60)

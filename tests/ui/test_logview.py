@@ -8,6 +8,7 @@ from textual.app import App, ComposeResult
 from hpctui.core.logs.buffer import LogBuffer
 from hpctui.ui.logview import LogView
 from hpctui.ui.panes.logs import DRAW_BUDGET, LogsPane
+from waits import pilot_until
 
 
 class ViewApp(App):
@@ -75,10 +76,7 @@ async def test_a_flood_is_drawn_in_steps_and_every_line_arrives_in_order():
         pane.lines_added()
         # One step is drawn at once; the rest follow frame by frame.
         assert pane.view.line_count == DRAW_BUDGET
-        for _ in range(50):
-            if pane.view.line_count == n:
-                break
-            await pilot.pause(0.02)
+        await pilot_until(pilot, lambda: pane.view.line_count == n, "every line drawn")
         shown = pane.shown_lines()
         assert len(shown) == n
         assert [s.split("│", 1)[1] for s in shown] == [f"line {i}" for i in range(n)]
@@ -101,11 +99,11 @@ async def test_filter_redraws_from_the_buffer_and_switching_jobs_drops_the_backl
         buffer.add("b", ["b only"])
         pane.show_job("a", "job a")
         pane.show_job("b", "job b")  # a's lines still waiting to be drawn must not show up
-        await pilot.pause(0.2)
+        await pane.wait_for_refresh()  # the drawing step a's lines had scheduled has run
         assert [s.split("│", 1)[1] for s in pane.shown_lines()] == ["b only"]
         pane.show_job("a", "job a")
         await pilot.press("slash")
         await pilot.press(*"needle", "enter")
-        await pilot.pause(0.2)
+        await pane.wait_for_refresh()
         assert len(pane.shown_lines()) == 10
         assert all("needle" in s for s in pane.shown_lines())

@@ -15,6 +15,7 @@ from hpctui.core.stacks import sampler_wiring
 from hpctui.core.stacks.samples import window_samples
 from hpctui.ui.panes.stacks import StacksPane
 from hpctui.ui.panes.stacks_text import bar, hot_tree, stack_lines
+from waits import pilot_until
 
 LOCK = "vm 29394 (worker process)"
 CONFIG = """\
@@ -189,18 +190,12 @@ async def test_watch_directory_reads_files_in_a_thread(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         pane = app.query_one(StacksPane)
         pane.watch_directory(out, interval=0.2)
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if pane.summaries:
-                break
+        await pilot_until(pilot, lambda: pane.summaries, "the recording read")
         assert list(pane.summaries) == [LOCK]
         # The recording ended long ago but has no end record: judged "now", still stuck.
         assert _text(app, "#stacks-state").startswith("✗ stuck for ")
         shutil.copy(STACKS / "healthy-worker.stacks", out / "vm-29689.stacks")
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if len(pane.summaries) == 2:
-                break
+        await pilot_until(pilot, lambda: len(pane.summaries) == 2, "the second recording read")
         assert set(pane.summaries) == {LOCK, "vm 29689 (worker process)"}
         assert pane.selected_label == LOCK
         assert [(r.source, r.finding.site) for r in pane.stack_reports()] == [(LOCK, "file-lock")]
@@ -221,12 +216,11 @@ def test_hot_path_finds_the_import_that_crawls():
 
 async def test_live_sampler_on_a_held_file_lock(tmp_path):
     """The real sampler runs a process that blocks in locket on a lock this test holds: the pane,
-    polling the sampler's directory, shows it stuck in the lock within 10 s, and f turns file
+    polling the sampler's directory, shows it stuck in the lock, and f turns file
     locking off. (The seed's case, on one machine; the testbed test does it with a worker.)"""
     import fcntl
     import subprocess
     import sys
-    import time
 
     from hpctui.core.stacks.sampler_wiring import SAMPLER_SOURCE
 
@@ -246,12 +240,8 @@ async def test_live_sampler_on_a_held_file_lock(tmp_path):
         async with app.run_test(size=(140, 45)) as pilot:
             pane = app.query_one(StacksPane)
             pane.watch_directory(out, interval=0.5, stuck_after=2.0)
-            started = time.monotonic()
-            while time.monotonic() - started < 10:
-                await pilot.pause(0.25)
-                if pane.selected_finding is not None:
-                    break
-            assert pane.selected_finding is not None, _text(app, "#stacks-state")
+            await pilot_until(pilot, lambda: pane.selected_finding is not None,
+                              "the process shown stuck", explain=lambda: _text(app, "#stacks-state"))
             assert pane.selected_finding.site == "file-lock"
             assert _text(app, "#stacks-state").startswith("✗ stuck for ")
             assert "locket/__init__.py:_lock_file_blocking" in _text(app, "#stacks-state")

@@ -19,6 +19,7 @@ from hpctui.ui.panes.logs import LogsPane
 from hpctui.ui.panes.network import NetworkPane
 from hpctui.ui.panes.queue import QueuePane
 from hpctui.ui.panes.workers import WorkersPane
+from waits import pilot_until
 
 SIZES = [(80, 24), (160, 48)]
 IDS = lambda s: f"{s[0]}x{s[1]}"  # noqa: E731
@@ -99,10 +100,8 @@ def test_logs_pane_with_the_seed_failure(snap_compare, size):
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_network_pane(snap_compare, size):
     async def wait_for_rows(pilot):
-        for _ in range(100):
-            if pilot.app.query_one("#net-table").row_count:
-                return
-            await pilot.pause(0.05)
+        await pilot_until(pilot, lambda: pilot.app.query_one("#net-table").row_count,
+                          "the interfaces in the table")
 
     app = OnePane(NetworkPane(interface_table=TABLE), lambda p: None)
     assert snap_compare(app, terminal_size=size, run_before=wait_for_rows)

@@ -125,18 +125,29 @@ class LogFollower:
         stream: str | None = None,
         from_end: bool = True,
         initial_lines: int = 0,
+        new: bool = False,
     ) -> None:
         """Start following `path` under `key` (any hashable, unique among followed files).
 
         `from_end=True`: only lines written from now on, preceded by the last `initial_lines`
         lines already there. `from_end=False`: the whole file from its first byte. A file that
-        does not exist yet is waited for and read from its first byte when it appears.
+        does not exist yet is waited for and read from its first byte when it appears, after
+        an APPEARED notice.
+
+        `new=True`: the file is written by something that has just started (a job just
+        submitted): it is read from its first byte after an APPEARED notice, whether it
+        appears later or is already there (`from_end` and `initial_lines` do not apply). Use
+        it for such files: whether one exists when the follower thread first looks at it is a
+        race with the job, which a busy machine loses, and the notice must not depend on it.
         """
         if not isinstance(initial_lines, int) or initial_lines < 0:
             raise ValueError(f"initial_lines must be a non-negative integer, got {initial_lines!r}")
+        if new and initial_lines:
+            raise ValueError("initial_lines applies to files followed from their end, "
+                             "not to new ones (read whole)")
         path = os.fspath(path)
         watched = Watched(key=key, path=path, stream=stream or stream_of(path),
-                          from_end=from_end, initial_lines=initial_lines)
+                          from_end=from_end, initial_lines=initial_lines, new=new)
         with self._lock:
             if self._closed:
                 raise RuntimeError("LogFollower is closed")
@@ -220,7 +231,7 @@ class LogFollower:
     def _start(self, w: Watched) -> None:
         self._files[w.key] = w
         if not self._open(w, time.monotonic()):
-            w.missing_at_start = True
+            w.new = True  # it appears later: read whole, announced
 
     def _stop(self, key: Hashable) -> None:
         w = self._files.pop(key, None)
@@ -276,14 +287,14 @@ class LogFollower:
         w.next_path_check = now + self._path_check_s
         first_open = not w.opened_once
         w.opened_once = True
-        if first_open and w.from_end and not w.missing_at_start:
+        if first_open and w.from_end and not w.new:
             lines, first = start_at_end(w, fd, self._max_line)
             if lines:
                 self._emit(w, lines, first)
         else:
             w.offset = 0
             w.line_no = 0
-            if first_open and w.missing_at_start:
+            if first_open and w.new:
                 self._emit(w, [], 0, FileNotice.APPEARED, first_line=0)
         return True
 

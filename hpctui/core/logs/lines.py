@@ -17,7 +17,7 @@ from enum import Enum
 class FileNotice(str, Enum):
     """Something that happened to a followed file, other than new lines."""
 
-    APPEARED = "appeared"  # did not exist when followed; read from its first byte
+    APPEARED = "appeared"  # new (declared so, or missing when followed); read from its first byte
     TRUNCATED = "truncated"  # got shorter: read again from byte 0
     ROTATED = "rotated"  # the path now names another file: old one read to its end, new one from 0
     UNREADABLE = "unreadable"  # could not be opened or read; `lines` holds the reason; retried
@@ -77,7 +77,9 @@ class Watched:
     ident: tuple[int, int] | None = None  # (st_dev, st_ino) of the open file
     offset: int = 0  # next byte to read
     line_no: int | None = None  # number of the next complete line, when known
-    missing_at_start: bool = False
+    # Read from byte 0 after an APPEARED notice: declared new by the caller, or missing when
+    # the follower first looked.
+    new: bool = False
     opened_once: bool = False
     pending: bytearray = field(default_factory=bytearray)  # head of the unfinished line
     pending_total: int = 0  # its full length so far (bytes beyond the cap are dropped)

@@ -152,7 +152,9 @@ class Watchers:
             return
         for p in paths:
             try:
-                self._follower.follow(p, key=(job_id, str(p)), from_end=False)
+                # New: the job may already have written them by the time the follower looks
+                # (a fast start, a busy login node): read whole and announced all the same.
+                self._follower.follow(p, key=(job_id, str(p)), new=True)
             except (ValueError, RuntimeError):
                 pass  # already followed (same file for out and err) or follower closing
 

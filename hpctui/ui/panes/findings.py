@@ -96,11 +96,9 @@ class FindingsPane(Pane):
         self.findings: list[Finding] = []
         self._keys: list[str] = []
         self._early: list[Finding] | None = None  # given before mounting
-        self._ready = False
 
     def on_mount(self) -> None:
-        self._ready = True
-        if self._early is not None:
+        if self._early is not None and self.children_ready:  # else removed before composed
             self.update_findings(self._early)
             self._early = None
 
@@ -120,8 +118,7 @@ class FindingsPane(Pane):
     def update_findings(self, findings: list[Finding]) -> None:
         """Redraw from `findings` (any order: shown most confident first), keeping the selection.
         Safe before the pane is mounted: the findings are drawn when it is."""
-        # Textual sets is_mounted only after on_mount returns: on_mount sets _ready instead.
-        if not self._ready:
+        if not self.children_ready:
             self._early = list(findings)
             return
         table = self.query_one("#findings-table", DataTable)

@@ -124,8 +124,8 @@ class JobScriptPane(Pane):
 
     def refresh_view(self) -> None:
         """Re-render from the workspace (call after any edit, here or elsewhere)."""
-        if not self.query("#script-preview-text"):
-            return  # not composed yet, or being removed as the app exits
+        if not self.children_ready:
+            return  # not composed yet, or removed before it was: `on_mount` renders
         ws = self.workspace
         preview = ws.preview()
         header = self.query_one("#script-header", OptionList)

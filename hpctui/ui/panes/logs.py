@@ -115,7 +115,7 @@ class LogsPane(Pane):
 
     def _drain(self) -> None:
         self._draining = False
-        if not self._backlog or not self.is_mounted:
+        if not self._backlog or not self.children_ready:
             return
         step, self._backlog = self._backlog[:DRAW_BUDGET], self._backlog[DRAW_BUDGET:]
         self.view.write_lines([styled_line(e.stream, e.text) for e in step])

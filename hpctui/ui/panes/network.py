@@ -97,7 +97,8 @@ class NetworkPane(Pane):
 
     def on_network_pane_interfaces_read(self, message: InterfacesRead) -> None:
         self.facts = message.facts
-        self._redraw()
+        if self.children_ready:  # the read may end as the pane goes away (the app exiting)
+            self._redraw()
 
     def _probe_cell(self, name: str) -> str:
         if self.probe is None:
@@ -174,6 +175,8 @@ class NetworkPane(Pane):
 
         self.probing = False
         self.probe = result
+        if not self.children_ready:  # the probe outlived the pane (the app exiting)
+            return
         text = prefix + result.message
         if result.verdict == LOCKED_DOWN and result.interactive_command:
             text += ("\n★ Fix: run the scheduler in a batch job (scheduler-placement: job): "

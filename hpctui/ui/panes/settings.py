@@ -91,7 +91,7 @@ class SettingsPane(Pane):
         yield Static(id="settings-notes")
 
     def on_mount(self) -> None:
-        self.refresh_view()
+        self.refresh_view()  # nothing when removed before its children mounted
 
     # -- rendering --------------------------------------------------------------------
 
@@ -104,7 +104,10 @@ class SettingsPane(Pane):
         return by_key
 
     def refresh_view(self) -> None:
-        """Re-render every row from the workspace (call after any edit, here or elsewhere)."""
+        """Re-render every row from the workspace (call after any edit, here or elsewhere).
+        Nothing until the children are mounted: `on_mount` renders then."""
+        if not self.children_ready:
+            return
         ws = self.workspace
         table = self.query_one("#settings-table", DataTable)
         row = table.cursor_row
@@ -187,7 +190,7 @@ class SettingsPane(Pane):
 
     def edit_key(self, key: str) -> None:
         """Open the input for `key` (the rejection view and diagnoses may call this)."""
-        if key not in self._keys:
+        if key not in self._keys or not self.children_ready:
             return
         table = self.query_one("#settings-table", DataTable)
         table.move_cursor(row=self._keys.index(key), animate=False)

@@ -79,7 +79,6 @@ class StacksPane(Pane):
         self._rows: list[tuple[str, str]] = []  # (marker, label) as the table shows them
         self._watcher: StacksWatcher | None = None
         self._early: dict[str, StacksSummary] | None = None  # given before mounting
-        self._ready = False
         self._picked: str | None = None  # the process the user highlighted
         self._auto_label: str | None = None  # the one a redraw highlighted
 
@@ -98,8 +97,9 @@ class StacksPane(Pane):
         yield Static(id="stacks-status")
 
     def on_mount(self) -> None:
+        if not self.children_ready:  # removed before its children mounted
+            return
         self.refresh_view()
-        self._ready = True
         if self._early is not None:
             self.update_samples(self._early)
             self._early = None
@@ -108,9 +108,9 @@ class StacksPane(Pane):
 
     def update_samples(self, by_worker: dict[str, StacksSummary]) -> None:
         """Redraw from one `StacksSummary` per file-sampled process (keyed by its label),
-        keeping the selected process selected. Safe before the pane is mounted."""
-        # Textual sets is_mounted only after on_mount returns: on_mount sets _ready instead.
-        if not self._ready:
+        keeping the selected process selected. Safe before the pane is mounted (and while
+        it is removed): kept, and drawn by on_mount."""
+        if not self.children_ready:
             self._early = dict(by_worker)
             return
         self._files = dict(by_worker)
@@ -119,7 +119,7 @@ class StacksPane(Pane):
     def update_live(self, views: dict[str, live_window.LiveWorker]) -> None:
         """Redraw with the live workers (`LiveWindow.view()`), next to the files' processes.
         Ignored while live sampling is off (a round may still be on its way)."""
-        if not self._ready or not self.live_on:
+        if not self.children_ready or not self.live_on:
             return
         self.live = dict(views)
         self._redraw()
@@ -211,7 +211,10 @@ class StacksPane(Pane):
         return found[0] if found else None
 
     def refresh_view(self) -> None:
-        """Re-render the sampler line (call after the profile changed elsewhere)."""
+        """Re-render the sampler line (call after the profile changed elsewhere); nothing
+        until the children are mounted (`on_mount` renders then)."""
+        if not self.children_ready:
+            return
         line = self.query_one("#stacks-sampler", Static)
         if self.workspace is None:
             line.update("sampler: (config loading)")

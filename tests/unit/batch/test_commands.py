@@ -7,6 +7,7 @@ import time
 import pytest
 
 from hpctui.core.batch.commands import run_command
+from waits import wait_until
 
 
 def test_success_captures_stdout_stderr_and_exit_code():
@@ -47,15 +48,18 @@ def test_timeout_kills_the_whole_process_group(tmp_path):
 
 def _gone_or_zombie(pid: int) -> bool:
     # The killed grandchild is reparented; until its new parent reaps it, it is a zombie.
-    for _ in range(50):
+    def ended() -> bool:
         try:
             with open(f"/proc/{pid}/stat") as f:
-                if f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-                    return True
+                return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
         except FileNotFoundError:
             return True
-        time.sleep(0.05)
-    return False
+
+    try:
+        wait_until(ended, f"process {pid} to end")
+    except AssertionError:
+        return False
+    return True
 
 
 def test_missing_program_is_not_found():

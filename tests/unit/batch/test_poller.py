@@ -10,6 +10,7 @@ import pytest
 
 from hpctui.core.batch.poller import PollPolicy, QueuePoller
 from hpctui.schedulers.base import GONE_FROM_QUEUE, JobRow, JobState
+from waits import WAIT_S, wait_until
 
 
 def _rows(**states):
@@ -111,7 +112,7 @@ class Recorder:
             self.errors.append(ev)
             self.cond.notify_all()
 
-    def wait(self, pred, timeout=10.0):
+    def wait(self, pred, timeout=WAIT_S):
         with self.cond:
             assert self.cond.wait_for(pred, timeout), (self.rows[-3:], self.errors[-3:])
 
@@ -133,11 +134,10 @@ def test_real_local_jobs_running_then_gone_then_paused():
         poller.poke()
         rec.wait(lambda: rec.rows[-1].rows and all(r.state is D for r in rec.rows[-1].rows))
         assert {r.raw_state for r in rec.rows[-1].rows} == {GONE_FROM_QUEUE}
-        time.sleep(0.3)
-        assert poller.next_delay is None  # nothing left to watch
+        wait_until(lambda: poller.next_delay is None, "polling paused: nothing left to watch")
         queries = poller.queries
-        time.sleep(0.5)
-        assert poller.queries == queries  # paused: no more commands run
+        time.sleep(0.5)  # what is tested: half a second paused runs no command
+        assert poller.queries == queries
         assert rec.errors == []
     finally:
         poller.stop()
@@ -247,9 +247,7 @@ def test_a_raising_callback_does_not_stop_polling():
     poller = QueuePoller("local", lambda: [str(proc.pid)], bad, bad, policy=_quick())
     poller.start()
     try:
-        deadline = time.monotonic() + 5
-        while len(calls) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: len(calls) >= 3, "three callbacks despite the raising ones")
     finally:
         poller.stop()
         proc.kill()

@@ -6,10 +6,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 
 from hpctui.cli.serve import free_port
+from waits import wait_until
 
 
 def test_serve_binds_loopback_prints_tunnel_and_serves_the_page(tmp_path):
@@ -26,14 +26,17 @@ def test_serve_binds_loopback_prints_tunnel_and_serves_the_page(tmp_path):
         assert banner[1].split(":", 1)[1].strip().startswith("ssh -N")
         assert f"-L {port}:127.0.0.1:{port}" in banner[1] or f"-L {port}:localhost:{port}" in banner[1]
         page = ""
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+
+        def served() -> bool:
+            nonlocal page
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
                     page = r.read().decode()
-                break
+                return True
             except OSError:
-                time.sleep(0.3)
+                return False
+
+        wait_until(served, "the page served")
         assert "hpctui" in page and "<html" in page.lower()
         # Bound to loopback only: the port is not open on any other address of this host.
         listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True,

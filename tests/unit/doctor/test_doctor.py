@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from waits import wait_until
+
 pytestmark = pytest.mark.timeout(180)
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -160,14 +162,13 @@ def test_ctrl_c_cancels_the_jobs(tmp_path):
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, "".join(lines) + err + out
-    for _ in range(50):
+
+    def job_gone() -> bool:
         try:
             os.kill(job_id, 0)
-        except ProcessLookupError:
-            break
-        with open(f"/proc/{job_id}/stat") as f:
-            if f.read().split(") ", 1)[1][0] == "Z":
-                break
-        time.sleep(0.2)
-    else:
-        raise AssertionError(f"job {job_id} still runs after Ctrl-C")
+            with open(f"/proc/{job_id}/stat") as f:
+                return f.read().split(") ", 1)[1][0] == "Z"  # a zombie has ended
+        except (ProcessLookupError, FileNotFoundError):
+            return True
+
+    wait_until(job_gone, f"job {job_id} to end after Ctrl-C")

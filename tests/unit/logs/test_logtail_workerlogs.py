@@ -43,7 +43,7 @@ async def test_only_new_records_are_delivered_per_worker():
             assert all(r.level == "WARNING" for r in update.records if "hello" in r.text)
         # A worker that joins later is asked for everything: its start-up lines come too.
         cluster.scale(3)
-        await client.wait_for_workers(3, timeout=30)
+        await client.wait_for_workers(3, timeout=60)
         third = await fetch_worker_logs(client.scheduler, tracker)
         late = [u for u in third if u.worker not in addrs]
         assert len(late) == 1

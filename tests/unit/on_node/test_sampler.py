@@ -11,12 +11,12 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from hpctui.core.stacks.samples import read_sample_file, sample_files
+from waits import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -80,13 +80,9 @@ def test_sigterm_kills_the_target_by_sigterm(tmp_path):
     proc = subprocess.Popen([sys.executable, str(SAMPLER), "--out", str(out), "-m", "wait"],
                             cwd=tmp_path / "mods")
     try:
-        deadline = time.monotonic() + 20
         # Wait until the first batch is on disk: the target is running under the sampler.
-        while time.monotonic() < deadline:
-            files = sample_files(out)
-            if files and read_sample_file(files[0]).samples:
-                break
-            time.sleep(0.2)
+        wait_until(lambda: (files := sample_files(out)) and read_sample_file(files[0]).samples,
+                   "the first samples on disk")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == -signal.SIGTERM
     finally:
@@ -225,13 +221,15 @@ def test_start_sampler_in_process_samples_a_given_thread(tmp_path):
     stop = threading.Event()
 
     def parked_in_this_function():
-        stop.wait(5)
+        stop.wait()
 
     t = threading.Thread(target=parked_in_this_function)
     t.start()
     try:
         sampler = mod.start_sampler(tmp_path, rate=50, thread_id=t.ident)
-        time.sleep(0.5)
+        # Ten samples on disk (it flushes once a second): then stop.
+        wait_until(lambda: Path(sampler.path).exists()
+                   and len(read_sample_file(sampler.path).samples) >= 10, "ten samples")
         sampler.stop()
     finally:
         stop.set()

@@ -13,6 +13,7 @@ from concurrent.futures import CancelledError
 import cloudpickle
 import pytest
 from session_events import EventLog
+from waits import WAIT_S, wait_until
 
 from hpctui.core.session.events import ClusterStarted, WorkerJoined
 from hpctui.core.stacks.live_window import LiveWindow, findings, live_label
@@ -28,6 +29,13 @@ cloudpickle.register_pickle_by_value(sys.modules[__name__])
 async def block_the_loop(seconds: float) -> None:
     """Runs on the worker's event loop and blocks it (what a careless task callback does)."""
     time.sleep(seconds)
+
+
+def live_round_sampling() -> bool:
+    """Runs on the worker: a live round's sampler thread is sampling it now."""
+    import threading
+
+    return any(t.name == "hpctui-live-sampler" for t in threading.enumerate())
 
 
 def local_kwargs(tmp_path, **extra):
@@ -68,9 +76,10 @@ def test_live_samples_then_a_blocked_worker_is_silent_then_shows_where(tmp_path,
 
     t = time.perf_counter()
     fut = s.sample_live(seconds=1.0, rate=20.0, timeout=4.0)
-    assert time.perf_counter() - t < 0.05  # returns at once; the round runs on the session loop
+    # Returns at once (well before the 1 s round could end): it runs on the session loop.
+    assert time.perf_counter() - t < 0.5
     assert s.sample_live(seconds=1.0, rate=20.0, timeout=4.0) is fut  # never two rounds at once
-    first = fut.result(30)
+    first = fut.result(WAIT_S)
     (w,) = first.workers
     assert (w.address, w.name, w.job_id) == (joined.address, joined.name, joined.job_id)
     assert w.answered and not w.error and not first.silent
@@ -85,12 +94,14 @@ def test_live_samples_then_a_blocked_worker_is_silent_then_shows_where(tmp_path,
     assert view.answered and view.silent_for() is None and findings(view) == []
     assert view.summary.current is not None and view.summary.stuck is None
 
-    # A round samples for 4 s; 1.5 s into it, a coroutine blocks the worker's loop for 6 s.
-    fut = s.sample_live(seconds=4.0, rate=20.0, timeout=5.0)
-    time.sleep(1.5)
     with Client(started.scheduler_address, timeout=30) as client:
+        # A round samples for 4 s; once it is sampling, a coroutine blocks the worker's loop
+        # for 6 s (blocked before the round began, there would be no samples of the block).
+        fut = s.sample_live(seconds=4.0, rate=20.0, timeout=5.0)
+        wait_until(lambda: client.run(live_round_sampling, workers=[joined.address])[
+            joined.address], "the round sampling the worker")
         client.run(block_the_loop, 6.0, wait=False, workers=[joined.address])
-        blocked = fut.result(30)
+        blocked = fut.result(WAIT_S)
         (w,) = blocked.workers
         assert w.silent and not w.answered and w.samples == ()
         assert [x.address for x in blocked.silent] == [joined.address]
@@ -103,7 +114,7 @@ def test_live_samples_then_a_blocked_worker_is_silent_then_shows_where(tmp_path,
         # Once the loop is free, the next round answers, with the blocked round's samples.
         deadline = time.monotonic() + 60
         while True:
-            again = s.sample_live(seconds=1.0, rate=20.0, timeout=4.0).result(30)
+            again = s.sample_live(seconds=1.0, rate=20.0, timeout=4.0).result(WAIT_S)
             if again.workers[0].answered or time.monotonic() > deadline:
                 break
     (w,) = again.workers
@@ -142,7 +153,7 @@ def test_worker_that_cannot_import_hpctui_is_sampled(tmp_path, session):
         # By reference, the worker would have to import hpctui: it cannot.
         with pytest.raises(Exception, match="No module named .hpctui. .this worker"):
             client.run(hpctui.core.stacks.samples.fold, (), workers=[joined.address])
-    live = s.sample_live(seconds=0.5, rate=20.0).result(30)
+    live = s.sample_live(seconds=0.5, rate=20.0).result(WAIT_S)
     (w,) = live.workers
     assert w.answered and not w.error, w.error
     assert len(w.samples) >= 4
@@ -152,7 +163,7 @@ def test_worker_that_cannot_import_hpctui_is_sampled(tmp_path, session):
     t = time.monotonic()
     s.close()
     with pytest.raises(CancelledError):
-        fut.result(30)
+        fut.result(WAIT_S)
     assert time.monotonic() - t < 10
     assert s.wait_closed(60)
     assert s.sample_live().result(0).workers == ()  # closed: done at once, no workers

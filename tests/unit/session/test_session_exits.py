@@ -15,6 +15,7 @@ import pytest
 
 from hpctui.core.batch import cleanup
 from hpctui.core.batch.localjob import cancel_local_job
+from waits import WAIT_S
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -47,7 +48,7 @@ def start_child(tmp_path, mode: str, n: int = 3):
     return proc, ids
 
 
-def wait_gone(ids, timeout=15.0):
+def wait_gone(ids, timeout=WAIT_S):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and any(alive(j) for j in ids):
         time.sleep(0.1)

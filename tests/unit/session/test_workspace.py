@@ -159,8 +159,8 @@ def test_write_runs_from_a_thread_while_editing(ws, config):
     t = threading.Thread(target=lambda: box.append(ws.write()))
     t.start()
     ws.set_key("account", "bio")  # an edit while writing stays pending
-    t.join(10)
-    assert box[0].ok and box[0].profile == snapshot
+    t.join(60)
+    assert box and box[0].ok and box[0].profile == snapshot
     assert ws.written == snapshot and ws.has_unwritten_change
 
 
