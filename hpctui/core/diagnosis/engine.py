@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Callable
 
-from hpctui.core.diagnosis import environment, network, resources, startup, submission
+from hpctui.core.diagnosis import (environment, network, resources, startup, startup_watch,
+                                   submission)
 from hpctui.core.diagnosis.finding import Finding
 from hpctui.core.diagnosis.signals import Signals
 
 Rule = Callable[[Signals], list[Finding]]
 
 ALL_RULES: tuple[Rule, ...] = (network.RULES + submission.RULES + resources.RULES
-                               + environment.RULES + startup.RULES)
+                               + environment.RULES + startup.RULES + startup_watch.RULES)
 
 
 class RuleError(RuntimeError):

@@ -23,6 +23,8 @@ from hpctui.core.stacks.startup_records import Dump, DumpFrame, ProcView, Startu
 STUCK_AFTER = 3.0
 IDLE_CALLS = ("epoll_wait", "epoll_pwait", "select", "pselect6", "poll", "ppoll")
 TOP_IMPORTS = 5
+# The last phase's names: waiting to register (a Nanny: for its worker process too).
+CONNECT = ("connect", "worker process + connect")
 SITE_HOOKS = {"addpackage": "pth", "execsitecustomize": "sitecustomize",
               "execusercustomize": "usercustomize"}
 
@@ -31,7 +33,7 @@ SITE_HOOKS = {"addpackage": "pth", "execsitecustomize": "sitecustomize",
 class Phase:
     """One start-up phase; ``end`` None: the process is in it now (or stopped in it)."""
 
-    name: str  # "interpreter + site", "imports", "worker start", "connect", "start-up"
+    name: str  # "interpreter + site", "imports", "worker start"/"nanny start", CONNECT, "start-up"
     start: float
     end: float | None
 
@@ -262,20 +264,23 @@ def _pth_where(view: ProcView | None) -> Where | None:
     return None
 
 
-def _phases(sf: StartupFile, pid: int, sample: SampleFile | None, start: float,
+def _phases(sf: StartupFile, pid: int, sample: SampleFile | None, began: float,
             gone_at: float | None) -> tuple[Phase, ...]:
-    listening = (sf.mark_time("nanny-listening", "worker-listening") if pid == sf.child
-                 else sf.mark_time("worker-listening"))
+    nanny = sf.mark_time("nanny-listening") if pid == sf.child else None
+    listening = nanny or sf.mark_time("worker-listening")
     connected = sf.mark_time("connected")
+    # A Nanny listens first, then waits for the worker process it starts to connect.
+    start, connect = ("nanny start", CONNECT[1]) if nanny else \
+        ("worker start", CONNECT[0])
     if sample is not None and sample.started:
         after = [s for s in sample.samples if s.time >= sample.started]
         imports_end = next((s.time for s in after if not _importing(s.stack)), None)
         if imports_end is None and after and (listening or gone_at):
             imports_end = after[-1].time
-        bounds = [("interpreter + site", start), ("imports", sample.started),
-                  ("worker start", imports_end), ("connect", listening), ("", connected)]
+        bounds = [("interpreter + site", began), ("imports", sample.started),
+                  (start, imports_end), (connect, listening), ("", connected)]
     else:
-        bounds = [("start-up", start), ("connect", listening), ("", connected)]
+        bounds = [("start-up", began), (connect, listening), ("", connected)]
     phases: list[Phase] = []
     for i, (name, begin) in enumerate(bounds[:-1]):
         if begin is None:
@@ -301,10 +306,12 @@ def _stuck(sf: StartupFile, pid: int, views: list[ProcView], sample: SampleFile 
         view, seconds = _unchanged_since(views, aborted)
         stage, where = _where_from_dump(dump)
         return StartupStuck(seconds, stage, where, view, dump)
-    if gone_at is not None or (sf.quiet is not None and sf.quiet[1] == "connected") or not views:
+    if (sf.quiet is not None and sf.quiet[1] == "connected") or not views:
         return None
     view = views[-1]
-    seconds = sf.last_beat - view.t
+    # A process that vanished (a cancelled job) was stuck until then, if it was: the round
+    # that cancelled it still reports where it stood.
+    seconds = (gone_at if gone_at is not None else sf.last_beat) - view.t
     listening = sf.mark_time("worker-listening", *(("nanny-listening",) if pid == sf.child else ()))
     if seconds < STUCK_AFTER or _idle(view) or listening is not None:
         return None

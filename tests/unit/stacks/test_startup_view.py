@@ -58,16 +58,20 @@ def test_a_slow_import_is_named_by_module_while_it_runs():
     assert worker.slow_imports[0].seconds > 5 and worker.slow_imports[0].fs == "ext4"
     assert [p.name for p in worker.phases] == ["interpreter + site", "imports", "worker start"]
     assert worker.current.name == "worker start"
+    assert procs["main process"].current.name == "worker process + connect"
     assert procs["main process"].stuck is None  # the Nanny waits in its event loop: idle
 
 
 def test_a_normal_start_up_has_every_phase_and_nothing_stuck():
     procs = _processes("normal")
+    # The Nanny listens, then waits for its worker process, which connects.
+    names = {"main process": ["interpreter + site", "imports", "nanny start",
+                              "worker process + connect"],
+             "worker process": ["interpreter + site", "imports", "worker start", "connect"]}
     for role in ("main process", "worker process"):
         p = procs[role]
         assert p.stuck is None
-        assert [ph.name for ph in p.phases] == ["interpreter + site", "imports", "worker start",
-                                               "connect"]
+        assert [ph.name for ph in p.phases] == names[role]
         assert all(ph.end is not None for ph in p.phases)
         assert 0 < p.phases[0].seconds(p.now) < 2
         assert p.slow_imports[0].module == "distributed"
@@ -81,3 +85,19 @@ def test_helpers_are_not_listed():
     helpers = [pid for pid in sf.views if sf.role(pid) is None]
     assert helpers and "resource_tracker" in " ".join(sf.cmdlines[helpers[0]])
     assert len(_processes("normal")) == 2
+
+
+def test_a_process_cancelled_while_stuck_stays_stuck_in_the_record(tmp_path):
+    # The round cancels the job: the worker process vanishes ("G") while it sat in slowmod.
+    import shutil
+
+    for f in (FIXTURES / "slow-import").iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    [path] = startup_files(tmp_path)
+    sf = read_startup_file(path)
+    worker = next(pid for pid in sf.views if sf.role(pid) == "worker process")
+    with open(path, "a") as out:
+        out.write('G {"t": %.3f, "pid": %d}\n' % (sf.last_beat + 1.0, worker))
+    samples = {(f.host, f.pid): f for f in map(read_sample_file, sample_files(tmp_path))}
+    [p] = [p for p in startup_processes(read_startup_file(path), samples) if p.pid == worker]
+    assert p.ended == "gone" and p.stuck is not None and p.stuck.stage == "importing `slowmod`"
