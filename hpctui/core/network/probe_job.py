@@ -75,11 +75,13 @@ def build_probe_job(
     job_kwargs: Mapping[str, Any],
     probe_args: list[str],
     job_name: str = "hpctui-probe",
+    before: str | None = None,
 ) -> ProbeJob:
     """The kind's job script for `job_kwargs`, running `<python> <probe_args...>` instead of a worker.
 
     `job_kwargs` are the cluster keyword arguments of the profile (underscore names: cores,
     memory, python, job_script_prologue, log_directory, queue, ...); cluster-only ones are dropped.
+    `before`: a shell command run just before the probe's python (the `started` mark).
     """
     get_kind(kind)  # ValueError naming the valid kinds
     job_cls = cluster_class(kind).job_cls
@@ -97,6 +99,8 @@ def build_probe_job(
             f"the {kind} job script has no worker command to replace (looked for {marker!r})")
     head = template[: template.index(marker)]
     probe_command = head + " " + " ".join(shlex.quote(a) for a in probe_args)
+    if before:
+        probe_command = f"{before}; {probe_command}"
     # Only this attribute changes: header, prologue and python are what a worker would get.
     job._command_template = probe_command
     return ProbeJob(kind=kind, script=job.job_script(), probe_command=probe_command, job=job)
