@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from hpctui.core.config.profile import Profile
 from hpctui.core.doctor import stacks as ds
 from hpctui.core.stacks import startwatch_wiring
-from hpctui.core.stacks.startup_records import StartupFileReader, startup_files
-from hpctui.core.stacks.startup_view import CONNECT, StartupProcess, startup_processes
+from hpctui.core.stacks.startup_poll import StartupWatcher
+from hpctui.core.stacks.startup_view import CONNECT, StartupProcess
 
 # A process stuck this long in start-up gets SIGABRT (its traceback is the evidence). Below
 # the round's usual time-out by far, above the 3 s that count as stuck.
@@ -79,23 +78,14 @@ class RoundObserver(ds.RoundSampler):
         startwatch_wiring.install_watcher(self.place)
         self.profile = replace(self.profile, settings=startwatch_wiring.wire_watcher(
             dict(self.profile.settings), self.place, abort_after, python))
-        self._readers: dict[Path, StartupFileReader] = {}
+        self._startup = StartupWatcher(self.place.out_dir, self.since)
         self.startup: tuple[StartupProcess, ...] = ()
         self._told: set[tuple[str, str]] = set()
 
     def poll(self, now: float | None = None):
         """Read new samples and watcher records; the sampler's reports (`Signals.stacks`)."""
         reports = super().poll(now)
-        samples = {(f.host, f.pid): f for f in self._watcher.files()}
-        found: list[StartupProcess] = []
-        for path in startup_files(self.place.out_dir):
-            reader = self._readers.get(path)
-            if reader is None:
-                reader = self._readers[path] = StartupFileReader(path)
-            reader.update()
-            if reader.file.exec_time and reader.file.exec_time >= self.since:
-                found.extend(startup_processes(reader.file, samples))
-        self.startup = tuple(found)
+        self.startup = tuple(self._startup.poll(self._watcher.files()).values())
         return reports
 
     def conclusive(self) -> str | None:
