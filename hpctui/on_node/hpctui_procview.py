@@ -25,7 +25,6 @@ what it could see and says what it could not.
 from __future__ import annotations
 
 import os
-import re
 
 # Blocking calls worth naming: number -> (name, which argument is a file descriptor or a path).
 # ("fd", i): argument i is an fd; ("path", i): argument i points to a path string.
@@ -185,10 +184,25 @@ def mounts(path="/proc/self/mounts"):
         parts = line.split()
         if len(parts) >= 3:
             # Mount points escape spaces and tabs as octal (\040).
-            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), parts[1])
+            point = _unescape(parts[1])
             out.append((point, parts[2], parts[0]))
     out.sort(key=lambda m: len(m[0]), reverse=True)
     return out
+
+
+def _unescape(field):
+    """A mount point as /proc/self/mounts escapes it (space as \\040) back to the path."""
+    if "\\" not in field:
+        return field
+    out, i = [], 0
+    while i < len(field):
+        if field[i] == "\\" and field[i + 1:i + 4].isdigit() and len(field[i + 1:i + 4]) == 3:
+            out.append(chr(int(field[i + 1:i + 4], 8)))
+            i += 4
+        else:
+            out.append(field[i])
+            i += 1
+    return "".join(out)
 
 
 def fs_type(path, table):
@@ -201,17 +215,17 @@ def fs_type(path, table):
 
 # -- faulthandler's dump ---------------------------------------------------------------------
 
-_FRAME = re.compile(r'^\s+File "(.*)", line (\d+) in (.*)$')
-
-
 def parse_dump(text):
     """faulthandler's text -> [(thread header, [(file, line, function)], innermost first)]."""
+    import re  # only here: re (through json too) costs a worker's start-up 10+ ms to import
+
+    frame_line = re.compile(r'^\s+File "(.*)", line (\d+) in (.*)$')
     threads = []
     for line in text.splitlines():
         if line.startswith(("Current thread", "Thread 0x")):
             threads.append((line.rstrip(":").strip(), []))
             continue
-        m = _FRAME.match(line)
+        m = frame_line.match(line)
         if m and threads:
             threads[-1][1].append((m.group(1), int(m.group(2)), m.group(3)))
     return threads
@@ -293,3 +307,63 @@ def pth_candidates(dirs):
             if lines:
                 out.append((os.path.join(d, name), lines))
     return out
+
+
+# -- small helpers of the watcher's loop -----------------------------------------------------
+
+def no_core(pid):
+    """No core file for the abort: a diagnostic must not leave 20 MB in the job's directory."""
+    try:
+        import resource
+
+        hard = resource.prlimit(pid, resource.RLIMIT_CORE)[1]
+        resource.prlimit(pid, resource.RLIMIT_CORE, (0, hard))
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass
+
+
+def open_error(path):
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as e:
+        return "%s: %s" % (type(e).__name__, e.strerror or e)
+    return None
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except OSError:
+            return  # our own stderr is gone: keep watching, the record still matters
+        view = view[n:]
+
+
+# -- records ------------------------------------------------------------------------------
+
+_ESCAPES = {i: "\\u%04x" % i for i in range(32)}
+_ESCAPES.update({ord('"'): '\\"', ord("\\"): "\\\\", ord("\n"): "\\n", ord("\t"): "\\t"})
+
+
+def dumps(value):
+    """Compact JSON of dicts, lists, tuples, str, int, float, bool and None.
+
+    Not ``json.dumps``: importing json imports re, and the watcher must reach its first
+    sample and copy the child's first line of stderr without that cost.
+    """
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return '"' + value.translate(_ESCAPES) + '"'
+    if isinstance(value, (int, float)):
+        return repr(value) if value == value and value not in (float("inf"), float("-inf")) \
+            else "null"
+    if isinstance(value, dict):
+        return "{" + ",".join(dumps(str(k)) + ":" + dumps(v) for k, v in value.items()) + "}"
+    return "[" + ",".join(dumps(v) for v in value) + "]"

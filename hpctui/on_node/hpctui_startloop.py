@@ -8,18 +8,25 @@ the sampling interval as its time-out, so copying output and sampling never race
 
 from __future__ import annotations
 
-import json
 import os
 import select
-import signal
 import sys
 import time
 
 import hpctui_procview as pv
 
+try:  # the C module: `signal` imports enum, 3-4 ms of a worker's start-up for names alone
+    import _signal as signal
+except ImportError:  # pragma: no cover
+    import signal
+
 VERSION = 1
 HEARTBEAT = 1.0
 DESCENDANTS_EVERY = 0.5  # seconds between scans of /proc for the child's children
+# A start-up still going after this is slow, not quick: seconds matter, not 150 ms. Sampling
+# (and scanning /proc for children) slows down to this, so a worker that never registers does
+# not pay the start-up rate for its whole life.
+SLOW_AFTER, SLOW_INTERVAL = 30.0, 1.0
 MAX_WATCH = 900.0  # seconds after which sampling stops whatever happened
 FORWARD_AFTER = 5.0  # a signal to the watcher alone reaches the child after this
 DUMP_WAIT = 3.0  # seconds to collect a traceback after SIGABRT
@@ -88,7 +95,7 @@ class Watcher:
     # -- records ------------------------------------------------------------------------
 
     def write(self, kind, obj):
-        self.f.write(kind + " " + json.dumps(obj, separators=(",", ":")) + "\n")
+        self.f.write(kind + " " + pv.dumps(obj) + "\n")
         self.dirty = True
 
     def flush(self):
@@ -104,7 +111,8 @@ class Watcher:
         base = "/proc/%d/" % pid
         out = {}
         for name in ("stat", "wchan", "syscall", "mem"):
-            out[name] = pv.access_error(base + name) if name != "mem" else _open_error(base + name)
+            # /proc/PID/mem: opening it is the access check; reading needs an address.
+            out[name] = (pv.open_error if name == "mem" else pv.access_error)(base + name)
         try:
             os.listdir(base + "fd")
             out["fd"] = None
@@ -125,14 +133,14 @@ class Watcher:
                 wall = time.time()
                 if now >= next_scan:
                     self._adopt_descendants()
-                    next_scan = now + DESCENDANTS_EVERY
+                    next_scan = now + max(DESCENDANTS_EVERY, self._interval(now))
                 self._sample(wall)
                 if now >= next_beat:
                     self.write("T", {"t": round(wall, 3)})
                     next_beat = now + HEARTBEAT
                 if now - self.started_mono > MAX_WATCH:
                     self._stop_sampling(wall, "time limit")
-                next_sample = now + self.interval
+                next_sample = now + self._interval(now)
             wait = max(0.0, next_sample - time.monotonic()) if self.sampling else 1.0
             if self.status is not None:
                 wait = min(wait, 0.1)
@@ -153,6 +161,10 @@ class Watcher:
         except OSError:
             pass
         return exit_code(self.status)
+
+    def _interval(self, now):
+        return self.interval if now - self.started_mono < SLOW_AFTER else \
+            max(self.interval, SLOW_INTERVAL)
 
     def _on_signal(self, signum, frame):
         if self.signalled is None:
@@ -203,7 +215,7 @@ class Watcher:
                 os.close(self.fd)
                 self.fd = None
                 return
-            _write_all(2, data)
+            pv.write_all(2, data)
             self._lines(data)
             wait = 0
 
@@ -247,7 +259,9 @@ class Watcher:
         watched = set(self.last)
         parents = {}
         for name in names:
-            if name.isdigit():
+            # Children have larger pids than the child, barring a wrap-around of the pid
+            # counter: reading only those keeps the scan cheap on a busy node.
+            if name.isdigit() and int(name) > self.child:
                 fields = pv.stat_fields(int(name))
                 if fields is not None:
                     parents[int(name)] = fields[1]
@@ -287,7 +301,7 @@ class Watcher:
                 del self.last[pid]
                 self.write("G", {"t": round(wall, 3), "pid": pid})
                 continue
-            key = json.dumps([v["state"], v["wchan"], v["syscall"], v["files"]])
+            key = pv.dumps([v["state"], v["wchan"], v["syscall"], v["files"]])
             old = self.last.get(pid)
             if old is None or old != (key, v["cpu"]):
                 if old is None:
@@ -316,7 +330,7 @@ class Watcher:
         try:
             if os.path.realpath(os.readlink("/proc/%d/exe" % pid)) != self.python:
                 return  # not a Python of ours: faulthandler would print nothing
-            _no_core(pid)
+            pv.no_core(pid)
             os.kill(pid, signal.SIGABRT)
         except OSError:
             return
@@ -364,33 +378,3 @@ class Watcher:
         found = pv.pth_candidates(pv.site_dirs())
         return {"how": "only" if len(found) == 1 else "candidates",
                 "files": [[p, lines] for p, lines in found]}
-
-
-def _no_core(pid):
-    """No core file for the abort: a diagnostic must not leave 20 MB in the job's directory."""
-    try:
-        import resource
-
-        hard = resource.prlimit(pid, resource.RLIMIT_CORE)[1]
-        resource.prlimit(pid, resource.RLIMIT_CORE, (0, hard))
-    except (ImportError, AttributeError, OSError, ValueError):
-        pass
-
-
-def _open_error(path):
-    try:
-        with open(path, "rb"):
-            pass
-    except OSError as e:
-        return "%s: %s" % (type(e).__name__, e.strerror or e)
-    return None
-
-
-def _write_all(fd, data):
-    view = memoryview(data)
-    while view:
-        try:
-            n = os.write(fd, view)
-        except OSError:
-            return  # our own stderr is gone: keep watching, the record still matters
-        view = view[n:]
