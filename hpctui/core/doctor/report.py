@@ -41,7 +41,8 @@ def sampler_lines(rnd: Round) -> list[str]:
     head = (f"    sampler: on ({run.processes} process(es) sampled, samples in {run.samples_dir})")
     lines = [head]
     if not run.found:
-        lines.append("      nothing stuck or slow in a known place")
+        # Say what the samples cover: a process stuck in `site` has none (see start-up below).
+        lines.append("      the samples show nothing stuck or slow in a known place")
     for n in run.found:
         lines.append(f"      {n.describe()}: {n.title}")
         if n.hot_frames:
