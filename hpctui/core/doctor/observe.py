@@ -106,7 +106,10 @@ class RoundObserver(ds.RoundSampler):
                 if key not in self._told:
                     self._told.add(key)
                     out.append(p.stuck.describe(p.label))
-            done = [ph for ph in p.phases if ph.name in CONNECT and ph.end is not None]
+            # Connected: the connect phase ended before the process did (a process cancelled
+            # while waiting has its last phase closed by its end, not by registering).
+            done = [ph for ph in p.phases if ph.name in CONNECT and ph.end is not None
+                    and ph.end < p.now]
             if done and (p.label, "phases") not in self._told:
                 self._told.add((p.label, "phases"))
                 out.append(f"{p.label} started: {p.phase_line()}")
