@@ -4,7 +4,11 @@ Runs the same workload in fresh subprocesses with and without the sampler, alter
 times, and prints the median wall times, the slowdown ratio (target < 1.01) and the sampler
 thread's own CPU share (its thread CPU time over the run's wall time). Prints, never asserts.
 
-    .venv/bin/python benchmarks/sampler_overhead.py [--reps 7] [--rate 10] [--seconds 2]
+    .venv/bin/python benchmarks/sampler_overhead.py [--reps 7] [--rate 10] [--seconds 2] [--startwatch]
+
+--startwatch runs the sampled side as hpctui wires it: under the start-up watcher
+(hpctui/on_node/startwatch.py, which samples /proc every 150 ms while a worker starts; this
+workload never registers, so it samples the whole run), and also prints the watcher's own CPU.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import textwrap
 from pathlib import Path
 
 SAMPLER = Path(__file__).resolve().parents[1] / "hpctui" / "on_node" / "sampler.py"
+STARTWATCH = SAMPLER.with_name("startwatch.py")
 
 # A deep-ish recursive pure-Python workload (so each sample walks ~30 frames), sized by a
 # fixed amount of work, not by time, so the two runs do the same work. The module reports
@@ -52,28 +57,42 @@ def _calibrate(seconds: float, work: Path) -> int:
     return max(1, int(seconds / per_round))
 
 
+def _children_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--rate", type=float, default=10.0)
     ap.add_argument("--seconds", type=float, default=2.0, help="approximate length of one run")
+    ap.add_argument("--startwatch", action="store_true",
+                    help="run the sampled side under the start-up watcher too")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)
         rounds = _calibrate(args.seconds, work)
         (work / "workload.py").write_text(WORKLOAD.replace("ROUNDS", str(rounds)))
         plain, sampled, shares = [], [], []
-        plain_cpu, sampled_cpu = [], []
+        plain_cpu, sampled_cpu, watcher_shares = [], [], []
         for _ in range(args.reps):
             # Alternate so drifts in machine load hit both sides alike.
             out = subprocess.run([sys.executable, "-m", "workload"], cwd=work,
                                  capture_output=True, text=True, check=True)
             plain.append(json.loads(out.stdout)["wall"])
             plain_cpu.append(json.loads(out.stdout)["cpu"])
-            out = subprocess.run([sys.executable, str(SAMPLER), "--out", str(work / "stacks"),
-                                  "--rate", str(args.rate), "-m", "workload"],
-                                 cwd=work, capture_output=True, text=True, check=True)
+            command = [sys.executable, str(SAMPLER), "--out", str(work / "stacks"),
+                       "--rate", str(args.rate), "-m", "workload"]
+            if args.startwatch:
+                command[1:1] = ["-I", "-S", str(STARTWATCH), "--out", str(work / "stacks"), "--"]
+            before = _children_cpu()
+            out = subprocess.run(command, cwd=work, capture_output=True, text=True, check=True)
             r = json.loads(out.stdout)
+            # Every process of the run (watcher + workload) minus the workload's own CPU.
+            watcher_shares.append((_children_cpu() - before - r["cpu"]) / r["wall"])
             sampled.append(r["wall"])
             sampled_cpu.append(r["cpu"])
             shares.append(r["sampler_cpu"] / r["wall"])
@@ -90,6 +109,9 @@ def main() -> None:
     print(f"sampler thread CPU share of wall time: median {statistics.median(shares):.4%}, "
           f"max {max(shares):.4%}")
     print(f"sample files written: {size} bytes in total over {args.reps} runs")
+    if args.startwatch:
+        print(f"under the start-up watcher; its own CPU (interpreter start-up included) as a "
+              f"share of wall time: median {statistics.median(watcher_shares):.4%}")
 
 
 if __name__ == "__main__":

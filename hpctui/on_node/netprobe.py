@@ -34,6 +34,22 @@ import sys
 import threading
 import time
 
+def _mark(phase):
+    """Append a phase mark to `<out-dir>/hpctui-probe-<token>.json.phases` (see the login side's
+    probe_phases.py): the login side reads it when no report arrives. Never raises."""
+    argv = sys.argv[1:]
+    try:
+        out = argv[argv.index("--out-dir") + 1]
+        token = argv[argv.index("--token") + 1]
+        with open(os.path.join(out, "hpctui-probe-%s.json.phases" % token), "a") as f:
+            f.write(phase + "\n")
+    except (ValueError, IndexError, OSError):
+        pass
+
+
+# First thing: the interpreter got through its start-up (site, .pth files) to this script.
+_mark("python-started")
+
 # The interface code sits in a sibling file: beside this script on the node (copied by
 # install_probe_script) and in this package in hpctui. Its directory first, so the sibling of
 # this very copy is used, never another version found elsewhere on the node's path.
@@ -321,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     report = run_probe(targets, token, check, args.timeout,
                        use_ip_command=not args.no_ip_command, python_grace=args.python_grace)
     reachable = [t for t in report["targets"] if t["status"] == "ok"]
+    if reachable:
+        _mark("connected " + reachable[0]["name"])
     # The network verdict goes out at once; the import check must not delay it.
     sent_to = deliver(report, reachable, args.timeout, args.out_dir)
     if report["stage"] != "final":

@@ -38,6 +38,7 @@ class DiagnosisMixin:
         network = self.pane("network")
         extra = {
             "stacks": tuple(stacks.stack_reports() if self._pane_ready(stacks) else ()),
+            "startup": stacks.startup_processes() if self._pane_ready(stacks) else (),
             # The interfaces let the network rules name the one that reaches the nodes.
             "login_interfaces": tuple(network.facts) if network is not None else (),
             "probe": (network.probe if network is not None and network.probe is not None

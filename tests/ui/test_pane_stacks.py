@@ -156,12 +156,16 @@ async def test_s_switches_the_sampler_in_the_job_script(tmp_path):
         await pilot.press("s")
         await pilot.pause()
         script = render_job_script(ws.pending)
-        assert f"/usr/bin/python3 {logs}/hpctui-sampler.py --out {logs}/hpctui-stacks" in script
+        # The start-up watcher in front of the sampler (no --abort-after: the UI kills nothing).
+        assert (f"/usr/bin/python3 -I -S {logs}/hpctui-startwatch.py --out {logs}/hpctui-stacks"
+                f" -- {logs}/hpctui-sampler.py --out {logs}/hpctui-stacks") in script
+        assert "--abort-after" not in script
         assert _text(app, "#stacks-sampler").startswith("★ sampler ON")
         assert app.edits and app.applies == 0  # on for the NEXT apply
         await app.workers.wait_for_complete()
         assert (logs / "hpctui-sampler.py").read_bytes() == \
             sampler_wiring.SAMPLER_SOURCE.read_bytes()
+        assert (logs / "hpctui-startwatch.py").is_file() and (logs / "hpctui_procview.py").is_file()
         await pilot.press("s")
         await pilot.pause()
         assert ws.pending.get("python") == "/usr/bin/python3"

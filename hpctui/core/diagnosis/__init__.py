@@ -2,8 +2,8 @@
 
 Build a `Signals`, call `diagnose(signals)`, show `render_findings_text(findings)` or
 `findings_to_json(findings)`, and apply a finding's fix with `apply_fix(profile, finding.fix)`.
-One rule per failure mode of hpctui's catalogue (1-23), grouped by module: network, submission,
-resources, environment, startup, skips. No Textual here.
+One rule per failure mode of hpctui's catalogue (1-24), grouped by module: network, submission,
+resources, environment, startup, startup_watch, skips, placement. No Textual here.
 """
 
 from hpctui.core.diagnosis.engine import ALL_RULES, RuleError, diagnose

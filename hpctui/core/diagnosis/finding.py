@@ -88,7 +88,7 @@ class Finding:
     """One diagnosed problem."""
 
     rule_id: str  # stable name of the rule ("network-unreachable-scheduler")
-    mode: int  # failure mode 1..23 of the catalogue
+    mode: int  # failure mode 1..24 of the catalogue
     title: str  # the problem in plain words, one line
     explanation: str  # why it happens and what the fix does
     evidence: tuple[Evidence, ...]
@@ -96,8 +96,8 @@ class Finding:
     fix: Fix = field(default_factory=Fix)
 
     def __post_init__(self):
-        if not 1 <= self.mode <= 23:
-            raise ValueError(f"mode: {self.mode!r} is not a failure mode number (1-23)")
+        if not 1 <= self.mode <= 24:
+            raise ValueError(f"mode: {self.mode!r} is not a failure mode number (1-24)")
         if not 0.0 <= self.confidence <= 1.0:
             raise ValueError(f"confidence: {self.confidence!r} is not between 0 and 1")
 

@@ -7,7 +7,7 @@ JSON schema of `findings_to_json(findings)` (version 1), also in docs/findings-s
       "findings": [                      # most confident first
         {
           "rule_id": str,                # stable rule name, e.g. "workers-cannot-reach-scheduler"
-          "mode": int,                   # failure mode 1..23 of hpctui's catalogue
+          "mode": int,                   # failure mode 1..24 of hpctui's catalogue
           "title": str,                  # the problem in plain words
           "explanation": str,
           "confidence": float,           # 0..1

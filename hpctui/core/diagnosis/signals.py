@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hpctui.core.stacks import hangsites
+from hpctui.core.stacks.startup_view import StartupProcess
 from hpctui.core.network.facts import InterfaceFacts
 from hpctui.core.network.probe_verdict import ProbeResult
 from hpctui.core.config.profile import Profile
@@ -98,6 +99,9 @@ class Signals:
     adaptive: bool = False
     probe: ProbeResult | None = None
     stacks: tuple[StackReport, ...] = ()  # the sampler's findings per worker process
+    # Each watched worker process's start-up (hpctui/core/stacks/startup_view.py): phases,
+    # slowest imports, and where it is stuck, from the start-up watcher and the sampler.
+    startup: tuple[StartupProcess, ...] = ()
     login_versions: Versions | None = None
     worker_versions: tuple[Versions, ...] = ()
     login_python: str | None = None  # sys.executable of hpctui's process

@@ -21,7 +21,16 @@ def sampler_to_json(rnd: Round) -> dict:
         return {"ran": False, "samples_dir": None, "processes": 0, "found": []}
     return {"ran": True, "samples_dir": run.samples_dir, "processes": run.processes,
             "found": [{**asdict(n), "hot_frames": list(n.hot_frames), "summary": n.describe()}
-                      for n in run.found]}
+                      for n in run.found],
+            "startup": [startup_to_json(n) for n in getattr(run, "startup", ())]}
+
+
+def startup_to_json(note) -> dict:
+    """One worker process's start-up (`doctor.observe.StartupNote`) as JSON."""
+    return {"process": note.process, "ended": note.ended, "stuck": note.stuck,
+            "phases": [{"name": n, "seconds": s, "finished": done} for n, s, done in note.phases],
+            "slow_imports": [{"module": m, "seconds": sec, "fs": fs, "file": f}
+                             for m, sec, fs, f in note.slow_imports]}
 
 
 def sampler_lines(rnd: Round) -> list[str]:
@@ -32,12 +41,18 @@ def sampler_lines(rnd: Round) -> list[str]:
     head = (f"    sampler: on ({run.processes} process(es) sampled, samples in {run.samples_dir})")
     lines = [head]
     if not run.found:
-        lines.append("      nothing stuck or slow in a known place")
+        # Say what the samples cover: a process stuck in `site` has none (see start-up below).
+        lines.append("      the samples show nothing stuck or slow in a known place")
     for n in run.found:
         lines.append(f"      {n.describe()}: {n.title}")
         if n.hot_frames:
             lines.append(f"        hot frames ({n.hot_share:.0%}, innermost first): "
                          + " <- ".join(n.hot_frames))
+    startup = getattr(run, "startup", ())
+    if startup:
+        lines.append("    start-up (from exec, per worker process):")
+        for note in startup:
+            lines.extend(note.lines())
     return lines
 
 
@@ -66,6 +81,7 @@ def report_to_json(report: DoctorReport) -> dict:
         } for r in report.rounds],
         "timeline": [asdict(t) for t in report.timeline],
         "findings": findings_to_json(list(report.findings))["findings"],
+        "also_seen": findings_to_json(list(report.also_seen))["findings"],
         "changes": [asdict(c) for c in report.changes],
         "notes": list(report.notes),
     }
@@ -119,11 +135,17 @@ def render_report_text(report: DoctorReport) -> str:
     if findings:
         out.append(render_findings_text(list(findings)).rstrip())
     out.append("")
+    if report.also_seen:
+        out.append(f"Also seen, not why the workers did not connect ({len(report.also_seen)})")
+        out.append(render_findings_text(list(report.also_seen)).rstrip())
+        out.append("")
     if report.changes:
         out.append("Changes")
         for c in report.changes:
             where = "written" if c.written else "not written"
             out.append(f"  after round {c.round}: {c.summary} [{c.rule_id}] ({where}: {c.message})")
+            if c.because:
+                out.append(f"    because: {c.because}")
         out.append("")
     for n in report.notes:
         out.append(f"Note: {n}")

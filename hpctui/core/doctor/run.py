@@ -38,8 +38,8 @@ from hpctui.core.config.profile import Profile
 from hpctui.core.diagnosis import Finding, apply_fix, diagnose
 from hpctui.core.diagnosis.collector import SignalCollector
 from hpctui.core.doctor.preflight import refused_round
-from hpctui.core.doctor import stacks as ds
-from hpctui.core.doctor.fixes import best_fix as _best_fix
+from hpctui.core.doctor import motive, observe, stacks as ds
+from hpctui.core.doctor.fixes import best_fix as _best_fix, probe_proven as _probe_proven
 from hpctui.core.doctor.libnotes import RoundMessages
 from hpctui.core.doctor.probing import DoctorProbe
 from hpctui.core.doctor.site import (environment, load_workspace, login_versions, partitions,
@@ -54,12 +54,6 @@ from hpctui.core.doctor.types import (EXIT_CONNECTED, EXIT_NOT_CONNECTED, Change
 CONFIDENT = 0.8
 DIAGNOSE_EVERY = 1.0  # seconds between diagnoses while a round runs (when something changed)
 REFUSED_GRACE = 3.0  # after a refusal with no job queued, how long to wait for another job
-
-
-
-def _probe_proven(f: Finding) -> bool:
-    # The probe's rows are a verdict on the network: waiting longer would not change them.
-    return any(e.source == "probe" for e in f.evidence)
 
 
 class Doctor:
@@ -167,19 +161,23 @@ class Doctor:
                 self.notes.append(f"the fix of {best.rule_id} ({best.fix.describe()}) makes the "
                                   f"profile invalid: {'; '.join(bad)}")
                 break
+            why = motive.because(best)
             if o.fix:
                 outcome = ws.write(fixed)
                 changes.append(Change(number, best.rule_id, best.title, best.fix.describe(),
-                                      outcome.ok, outcome.message))
-                self._say(f"round {number}: {best.fix.describe()}: {outcome.message}")
+                                      outcome.ok, outcome.message, why))
+                self._say(f"round {number}: {best.fix.describe()}: {outcome.message} "
+                          f"(because: {why})")
                 if not outcome.ok:
                     break
             else:
                 changes.append(Change(number, best.rule_id, best.title, best.fix.describe(), False,
                                       "applied in memory only, to look for the next problem; "
-                                      "the config file was not changed (use --fix to write it)"))
+                                      "the config file was not changed (use --fix to write it)",
+                                      why))
                 self._say(f"round {number}: trying again with {best.fix.describe()} "
-                          "in memory only (no --fix: the config file is not changed)")
+                          f"in memory only (no --fix: the config file is not changed; "
+                          f"because: {why})")
             profile = fixed
             if number == o.max_rounds:
                 self.notes.append(f"stopped after {o.max_rounds} rounds")
@@ -253,7 +251,8 @@ class Doctor:
         if sampler is not None:
             # The last second of samples is flushed as the workers stop.
             extra["stacks"] = self._poll_stacks(sampler, timeline)
-            signals = dataclasses.replace(signals, stacks=extra["stacks"])
+            extra["startup"] = sampler.startup
+            signals = dataclasses.replace(signals, stacks=extra["stacks"], startup=sampler.startup)
         if not closed:
             self.notes.append(f"round {number}: the session did not close within "
                               f"{o.cancel_wait + 60:g} s")
@@ -291,17 +290,18 @@ class Doctor:
                      job_ids, left, findings, probe_message, round(time.monotonic() - started, 2),
                      ran, sampler.run() if sampler is not None else None)
 
-    def _sampler(self, number: int, profile: Profile) -> ds.RoundSampler | None:
-        """The round's sampler, installed next to the logs; None (with a note) if it cannot be."""
+    def _sampler(self, number: int, profile: Profile) -> observe.RoundObserver | None:
+        """The round's observer (start-up watcher + sampler), installed next to the logs; None
+        (with a note) if it cannot be."""
         tag = f"doctor-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-round{number}"
         try:
-            sampler = ds.RoundSampler(profile, tag)
+            sampler = observe.RoundObserver(profile, tag)
         except (OSError, ValueError) as exc:
             self._no_sampler = f"it could not be installed: {exc}"
             self.notes.append(f"round {number}: the stack sampler could not be installed: {exc}")
             return None
-        self._say(f"round {number}: the workers run under the stack sampler "
-                  f"(samples in {sampler.place.out_dir}; not written to the config file)")
+        self._say(f"round {number}: the workers run under the start-up watcher and the stack "
+                  f"sampler (records in {sampler.place.out_dir}; not written to the config file)")
         return sampler
 
     def _poll_stacks(self, sampler: ds.RoundSampler, timeline: Timeline):
@@ -316,6 +316,8 @@ class Doctor:
             if key not in self._stack_seen:
                 self._stack_seen.add(key)
                 timeline.add("sampler found", detail=note.describe())
+        for line in sampler.new_notes():
+            timeline.add("start-up", detail=line)
         return reports
 
     def _watch(self, collector: SignalCollector, timeline: Timeline, profile: Profile,
@@ -348,6 +350,10 @@ class Doctor:
             if sampler is not None and now >= next_poll:
                 next_poll = now + DIAGNOSE_EVERY
                 extra["stacks"] = self._poll_stacks(sampler, timeline)
+                extra["startup"] = sampler.startup
+                stuck = sampler.conclusive()
+                if stuck:  # the observation already names the cause: no need to wait
+                    return f"diagnosed: {stuck}", findings
             if now >= next_diagnosis and (collector.version != diagnosed_version
                                           or extra.get("stacks", ()) != diagnosed_stacks):
                 diagnosed_version = collector.version

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from hpctui.core.diagnosis import Finding
 from hpctui.core.diagnosis.early import DEFAULT_GRACE
-from hpctui.core.doctor import stacks as ds
+from hpctui.core.doctor import motive, stacks as ds
 
 EXIT_CONNECTED = 0
 EXIT_NOT_CONNECTED = 1
@@ -108,6 +108,7 @@ class Change:
     summary: str  # the change in words
     written: bool  # True: in the config file; False: in memory only (no --fix)
     message: str  # the write's outcome ("wrote F (queue); previous version in F.bak")
+    because: str = ""  # the finding that asked for it: title, rule id, first evidence
 
 
 @dataclass(frozen=True)
@@ -155,15 +156,24 @@ class DoctorReport:
     def connected(self) -> bool:
         return self.exit_code == EXIT_CONNECTED
 
-    @property
-    def findings(self) -> tuple[Finding, ...]:
-        """Every distinct finding of the rounds that failed, first seen first."""
+    def _failed_findings(self) -> tuple[Finding, ...]:
         seen: dict[str, Finding] = {}
         for rnd in self.rounds:
             if not rnd.connected:
                 for f in rnd.findings:
                     seen.setdefault(f.rule_id, f)
         return tuple(seen.values())
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every distinct finding of the rounds that failed that can explain why (first seen
+        first); the others are `also_seen`."""
+        return tuple(f for f in self._failed_findings() if motive.is_cause(f))
+
+    @property
+    def also_seen(self) -> tuple[Finding, ...]:
+        """Findings true of the setup but not why no worker connected (TLS, the dashboard)."""
+        return tuple(f for f in self._failed_findings() if not motive.is_cause(f))
 
     @property
     def left_in_queue(self) -> tuple[str, ...]:

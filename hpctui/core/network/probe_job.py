@@ -76,6 +76,7 @@ def build_probe_job(
     probe_args: list[str],
     job_name: str = "hpctui-probe",
     job_cls: type | None = None,
+    before: str | None = None,
 ) -> ProbeJob:
     """The kind's job script for `job_kwargs`, running `<python> <probe_args...>` instead of a worker.
 
@@ -83,6 +84,7 @@ def build_probe_job(
     memory, python, job_script_prologue, log_directory, queue, ...); cluster-only ones are dropped.
     `job_cls` defaults to the kind's own Job class (the scheduler job of
     `scheduler-placement: job` is built the same way, hpctui/core/session/scheduler_job.py).
+    `before`: a shell command run just before the probe's python (the `started` mark).
     """
     get_kind(kind)  # ValueError naming the valid kinds
     job_cls = job_cls or cluster_class(kind).job_cls
@@ -100,6 +102,8 @@ def build_probe_job(
             f"the {kind} job script has no worker command to replace (looked for {marker!r})")
     head = template[: template.index(marker)]
     probe_command = head + " " + " ".join(shlex.quote(a) for a in probe_args)
+    if before:
+        probe_command = f"{before}; {probe_command}"
     # Only this attribute changes: header, prologue and python are what a worker would get.
     job._command_template = probe_command
     return ProbeJob(kind=kind, script=job.job_script(), probe_command=probe_command, job=job)

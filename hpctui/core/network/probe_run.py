@@ -31,6 +31,8 @@ from hpctui.core.network.probe_job import (
     submit_probe_job,
 )
 from hpctui.core.network.probe_jobstate import JobWatch, job_log_tail, watch_job
+from hpctui.core.network.probe_phases import describe as describe_phases
+from hpctui.core.network.probe_phases import phases_path, read_phases, shell_mark
 from hpctui.core.network.probe_verdict import NO_REPORT, SUBMIT_FAILED, ProbeResult, verdict_from_report
 
 MAGIC = b"HPCTUI-PROBE"
@@ -185,8 +187,10 @@ def _no_report(kind, job_id, probe, job_kwargs, report_path, shared_dir, timeout
                                        watch.reason) if x)
         state = (f", still {watch.state}" + (f" ({detail})" if detail else "")) if watch.state else ""
         what = f"The probe job {job_id} sent no report within {timeout:g} s{state}"
-    hints = (f"its python ({job_kwargs.get('python') or 'the default'}) may not start on the "
-             f"compute node, or {shared_dir} is not shared with the compute nodes")
+    # Which of its phases the probe reached (probe_phases.py): a measured statement.
+    hints = describe_phases(read_phases(phases_path(report_path)),
+                            str(job_kwargs.get("python") or "the default python"), timeout,
+                            shared_dir)
     log = job_log_tail(kind, job_id, probe.job.job_name or "", job_kwargs.get("log_directory"),
                        os.getcwd())
     message = f"{what}: {hints}." + (f"\nThe job's log, {log}" if log else " See the job's log.")
@@ -248,7 +252,8 @@ async def run_probe_async(
         args = [script_path, *(t.arg for t in targets), "--out-dir", shared_dir, "--token", token,
                 "--timeout", f"{connect_timeout:g}"]
         try:
-            probe = build_probe_job(kind, job_kwargs, args)
+            probe = build_probe_job(kind, job_kwargs, args,
+                                    before=shell_mark(phases_path(report_path)))
         except ProbeJobError as exc:
             return ProbeResult(SUBMIT_FAILED, str(exc), kind, None, None, None)
         if on_listening:

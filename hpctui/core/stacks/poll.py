@@ -12,7 +12,8 @@ from pathlib import Path
 
 from hpctui.core.stacks import hangsites
 from hpctui.core.diagnosis.signals import StackReport
-from hpctui.core.stacks.samples import SampleFileReader, StacksSummary, sample_files, summarize
+from hpctui.core.stacks.samples import (SampleFile, SampleFileReader, StacksSummary, sample_files,
+                                        summarize)
 
 
 class StacksWatcher:
@@ -45,6 +46,11 @@ class StacksWatcher:
             label = file.label if file.host else path.name
             found[label] = summarize(file, self.window, self.stuck_after, now)
         return found
+
+
+    def files(self) -> list[SampleFile]:
+        """The sample files read so far (the start-up view joins them to the watcher's)."""
+        return [r.file for r in self._readers.values()]
 
 
 def stack_reports(by_worker: dict[str, StacksSummary]) -> list[StackReport]:

@@ -1,4 +1,5 @@
-"""Switching the stack sampler on or off in a profile as one undoable edit (for the stacks pane's `s`).
+"""Switching the stack sampler (with the start-up watcher in front of it) on or off in a profile as
+one undoable edit (for the stacks pane's `s`).
 
 The wiring itself (the `python` setting that runs the worker under the sampler) is
 `hpctui.core.stacks.sampler_wiring`'s; this module wraps it as a header-operation-shaped function
@@ -12,7 +13,7 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 
-from hpctui.core.stacks import sampler_wiring
+from hpctui.core.stacks import sampler_wiring, startwatch_wiring
 from hpctui.core.diagnosis.fix import op_result
 from hpctui.core.jobscript.header_ops import OpResult
 from hpctui.core.config.profile import Profile
@@ -33,13 +34,17 @@ def toggle_sampler(profile: Profile, default_python: str = sys.executable,
     settings = dict(profile.settings)
     if sampler_wiring.is_wired(settings):
         new = sampler_wiring.unwire_sampler(settings, default_python)
+        new = startwatch_wiring.unwire_watcher(new, default_python)
         message = "stack sampler off for the next apply (python restored)"
     else:
         try:
             place = sampler_wiring.placement_for(settings)
         except ValueError as exc:
             return op_result(profile, profile, f"cannot switch the sampler on: {exc}", ok=False)
+        # The start-up watcher in front of it sees the start-up the sampler cannot (site,
+        # .pth files): never with --abort-after here, the UI does not kill workers.
         new = sampler_wiring.wire_sampler(settings, place, rate, default_python)
+        new = startwatch_wiring.wire_watcher(new, place, None, default_python)
         message = (f"stack sampler on for the next apply: python runs {place.sampler_path.name}"
-                   f" at {rate:g} Hz, samples in {place.out_dir}")
+                   f" at {rate:g} Hz under the start-up watcher, samples in {place.out_dir}")
     return op_result(profile, replace(profile, settings=new), message)

@@ -30,7 +30,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from hpctui.core.stacks import hangsites, live_window, sampler_wiring
+from hpctui.core.stacks import hangsites, live_window, sampler_wiring, startwatch_wiring
 from hpctui.core.diagnosis.fix import apply_to_workspace, best_stack_fix, stack_fix, workspace_edit
 from hpctui.core.stacks.sampler_toggle import sampler_on, toggle_sampler
 from hpctui.core.stacks.samples import StacksSummary, window_samples
@@ -39,10 +39,11 @@ from hpctui.core.stacks.poll import StacksWatcher
 from hpctui.core.session.workspace import Workspace
 from hpctui.ui.messages import ApplyProfile, ProfileEdited
 from hpctui.ui.panes.base import Pane
+from hpctui.ui.panes.stacks_startup import StartupMixin
 from hpctui.ui.panes.stacks_text import (BAR, HOT_PATH_FRAMES, NO_SAMPLES, bar, hot_path, hot_tree,
                                          stack_lines, state_marker)
 
-class StacksPane(Pane):
+class StacksPane(StartupMixin, Pane):
     """Sampled main-thread stacks of the workers, with what they say and the fix."""
 
     PANE_ID = "stacks"
@@ -81,6 +82,7 @@ class StacksPane(Pane):
         self._early: dict[str, StacksSummary] | None = None  # given before mounting
         self._picked: str | None = None  # the process the user highlighted
         self._auto_label: str | None = None  # the one a redraw highlighted
+        self._init_startup()
 
     def compose(self) -> ComposeResult:
         yield Static(id="stacks-sampler")
@@ -91,6 +93,7 @@ class StacksPane(Pane):
             yield table
             with VerticalScroll(id="stacks-right"):
                 yield Static(NO_SAMPLES, id="stacks-state")
+                yield Static(id="stacks-startup", classes="stacks-section")
                 yield Static(id="stacks-finding", classes="stacks-section")
                 yield Static(id="stacks-current", classes="stacks-section")
                 yield Static(id="stacks-hot", classes="stacks-section")
@@ -131,10 +134,8 @@ class StacksPane(Pane):
         self.findings.update({label: live_window.findings(v) for label, v in self.live.items()})
         # Worst first, then by name: the process to look at is on top.
         order = {"✗": 0, "!": 1, "?": 2, "✓": 3, "·": 4}
-        self._labels = sorted(self.summaries, key=lambda k: (
-            order[state_marker(self.summaries[k], self.findings[k])], k))
-        rows = [(state_marker(self.summaries[label], self.findings[label]), label)
-                for label in self._labels]
+        self._labels = sorted(self.summaries, key=lambda k: (order[self._marker(k)], k))
+        rows = [(self._marker(label), label) for label in self._labels]
         if rows != self._rows:
             # Rebuilding a DataTable costs ~1 ms a row; polls mostly change no row.
             self._rows = rows
@@ -172,6 +173,7 @@ class StacksPane(Pane):
                         window: float = 30.0, stuck_after: float = 5.0) -> None:
         """Poll the sampler's output directory every `interval` seconds (in a worker thread)."""
         self._watcher = StacksWatcher(directory, window, stuck_after)
+        self._watch_startup(directory)
         self._poll()
         self.set_interval(interval, self._poll)
 
@@ -182,8 +184,8 @@ class StacksPane(Pane):
     @work(thread=True, exclusive=True, group="stacks-read")
     def _read_samples(self, watcher: StacksWatcher) -> None:
         # Reading files blocks: a worker thread, then back to the UI thread to redraw.
-        found = watcher.poll(time.time())
-        self.app.call_from_thread(self.update_samples, found)
+        found, startup = self._poll_startup(watcher, watcher.poll(time.time()))
+        self.app.call_from_thread(self._update_from_files, found, startup)
 
     # -- views ------------------------------------------------------------------------
 
@@ -241,13 +243,14 @@ class StacksPane(Pane):
         finding_view = self.query_one("#stacks-finding", Static)
         current = self.query_one("#stacks-current", Static)
         hot = self.query_one("#stacks-hot", Static)
+        self._show_startup(label)
         if label is None:
             state.update(NO_SAMPLES)
             for w in (finding_view, current, hot):
                 w.update("")
             return
         s = self.summaries[label]
-        text = self._state_text(s)
+        text = self._startup_state(label) or self._state_text(s)
         view = self.live.get(label)
         if view is not None:
             # A silent worker's old samples still show below: say first that it is silent.
@@ -372,6 +375,7 @@ class StacksPane(Pane):
         # The compute nodes run the copy next to the logs: file I/O, so off the UI thread.
         try:
             sampler_wiring.install_sampler(place)
+            startwatch_wiring.install_watcher(place)
         except OSError as exc:
             self.app.call_from_thread(
                 self._status, f"✗ could not copy the sampler to {place.sampler_path}: {exc}")

@@ -147,8 +147,8 @@ def test_json_report_follows_the_schema():
 
 
 def test_bad_finding_values_are_refused_with_the_key():
-    with pytest.raises(ValueError, match="mode: 24"):
-        Finding("r", 24, "t", "e", (), 0.5)
+    with pytest.raises(ValueError, match="mode: 25"):
+        Finding("r", 25, "t", "e", (), 0.5)
     with pytest.raises(ValueError, match="confidence: 1.5"):
         Finding("r", 1, "t", "e", (), 1.5)
     with pytest.raises(ValueError, match="op: 'rename'"):

@@ -41,7 +41,7 @@ def test_diagnosis_never_crashes_and_findings_are_well_formed(logs, stderr, erro
     findings = diagnose(signals)
     quoted = {ln.strip() for ls in logs for ln in ls} | {ln.rstrip("\n") for ls in logs for ln in ls}
     for f in findings:
-        assert 1 <= f.mode <= 23 and 0 <= f.confidence <= 1
+        assert 1 <= f.mode <= 24 and 0 <= f.confidence <= 1
         assert f.evidence, f.rule_id
         assert f.fix.ops or f.fix.action, f.rule_id
         for e in f.evidence:

@@ -132,7 +132,9 @@ def test_sampler_toggle_needs_log_directory_then_round_trips(tmp_path):
     on = toggle_sampler(profile)
     assert on.ok and sampler_on(on.profile)
     script = render_job_script(on.profile)
-    assert "/usr/bin/python3 " + str(tmp_path / "logs" / "hpctui-sampler.py") in script
+    logs = tmp_path / "logs"
+    assert (f"/usr/bin/python3 -I -S {logs / 'hpctui-startwatch.py'} --out "
+            f"{logs / 'hpctui-stacks'} -- {logs / 'hpctui-sampler.py'}") in script
     assert "--rate 10 -m distributed.cli.dask_worker" in script
     off = toggle_sampler(on.profile)
     assert off.ok and off.profile == profile

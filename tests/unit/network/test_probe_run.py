@@ -83,7 +83,10 @@ def test_local_probe_reaches_this_machine(tmp_path):
     assert result.recommendation.settings_patch() == {"interface": "lo"}
     assert result.python.ok and result.python.versions_match
     assert result.hostname == socket.gethostname()
-    assert result.job_id and result.job_script.splitlines()[-1].startswith(sys.executable + " ")
+    # The job's shell marks `started` (probe_phases.py), then runs the probe's python.
+    mark, command = result.job_script.splitlines()[-1].split("; ", 1)
+    assert result.job_id and mark.startswith("echo started >> ")
+    assert command.startswith(sys.executable + " ")
     assert result.timings["submit_to_verdict_s"] < 30
     # The probe script and report file are removed afterwards.
     assert list((tmp_path / "shared").iterdir()) == []
