@@ -42,7 +42,8 @@ def _env(tmp_path: Path, files: dict[str, str], etc: dict[str, str] | None = Non
 
 def _config(tmp_path: Path, python: Path, host: bool = True) -> Path:
     path = tmp_path / "dask.yaml"
-    listen = ", host: 127.0.0.1" if host else ""
+    # host=False: listening on every interface (the local default is loopback only).
+    listen = ", host: 127.0.0.1" if host else ", host: 0.0.0.0"
     path.write_text(f"""\
 jobqueue:
   local:
