@@ -22,6 +22,10 @@ DIAGNOSE_S = 1.0  # how often diagnosis may run when new signals arrived
 class SessionMixin:
     """The cluster session and its panes; see the module docstring."""
 
+    # The early check is made with the session; until then (or in an app that never starts
+    # one) there is none, and closing must not depend on the host app having set it.
+    early = None
+
     # -- the cluster session ------------------------------------------------------------
 
     def _start_session(self) -> None:

@@ -14,6 +14,7 @@ from textual.app import App
 
 from editing_apps import make_workspace
 from findings_inputs import all_summaries, real_findings
+from hpctui.ui.app_preflight import PreflightMixin
 from hpctui.ui.app_session import SessionMixin
 from hpctui.ui.panes.findings import FindingsPane
 from hpctui.ui.panes.jobscript import JobScriptPane
@@ -84,7 +85,7 @@ async def test_a_pane_being_removed_is_no_longer_ready(tmp_path, pane_class):
         await pilot_until(pilot, lambda: not pane.is_attached, "the pane removed")
 
 
-class WaitingApp(SessionMixin, App):
+class WaitingApp(SessionMixin, PreflightMixin, App):
     """Just the app's `_with_pane`, over one pane mounted when the test says."""
 
     def __init__(self, pane) -> None:
