@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from needs import need
 
 from hpctui.core.session.context import LaunchContext
 from hpctui.core.session.workspace import Workspace
@@ -32,8 +33,7 @@ LOCKDOWN = WORKTREE / "tests" / "testbed" / "lockdown"
 @pytest.fixture(scope="module")
 def locked_down(testbed):
     """The testbed in its locked-down mode for this module; always turned off afterwards."""
-    if os.geteuid() != 0:
-        pytest.skip("the locked-down mode needs root (nftables)")
+    need(os.geteuid() == 0, "the locked-down mode needs root (nftables)")
     subprocess.run(["bash", str(LOCKDOWN), "on"], check=True, capture_output=True, timeout=30)
     try:
         yield testbed

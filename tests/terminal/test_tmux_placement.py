@@ -4,7 +4,6 @@ profile reattaches and shows 2/2 connected; q + c empties the queue within 15 s.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from needs import need
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(400)]
 
@@ -28,11 +28,8 @@ def queued(*names: str) -> list[str]:
 
 @pytest.fixture
 def tmux(tmp_path):
-    if shutil.which("tmux") is None:
-        message = "tmux is not installed (tests/run installs it when run as root)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + "; CI=true: this test must run")
-        pytest.skip(message + " (not under CI)")
+    need(shutil.which("tmux") is not None,
+         "tmux is not installed (tests/run installs it when run as root)")
     socket = tmp_path / "tmux.sock"
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:

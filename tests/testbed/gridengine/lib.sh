@@ -60,38 +60,9 @@ ALIASES_MARK=$STATE_DIR/wrote-host-aliases
 POLICY_RC=/usr/sbin/policy-rc.d
 POLICY_MARKER="# hpctui gridengine testbed: no daemon starts during its install"
 
-die() {
-    echo "gridengine testbed: $*" >&2
-    exit 1
-}
-
-require_root() {
-    [ "$(id -u)" -eq 0 ] || die "must run as root (it creates namespaces and starts daemons)"
-}
-
-default_addr() {
-    local dev src
-    dev=$(ip -4 route show default 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}')
-    src=$(ip -4 route show default 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "src") {print $(i + 1); exit}}')
-    if [ -n "$src" ]; then
-        echo "$src"
-    elif [ -n "$dev" ]; then
-        ip -4 -o addr show dev "$dev" scope global 2>/dev/null | awk '{split($4, a, "/"); print a[1]; exit}'
-    fi
-}
-
-pid_alive() {
-    local pidfile=$1 comm=$2 pid
-    [ -s "$pidfile" ] || return 1
-    pid=$(tr -dc '0-9' <"$pidfile")
-    [ -n "$pid" ] || return 1
-    [ -r "/proc/$pid/comm" ] || return 1
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$comm" ]
-}
-
-pid_of() {
-    tr -dc '0-9' <"$1"
-}
+TESTBED_NAME="gridengine testbed"
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 # The login node's name as Grid Engine's daemons and clients see it.
 master_name() {
