@@ -56,6 +56,10 @@ KEYS_BY_KIND: dict[str, tuple[str, ...]] = {
 HPCTUI_KEYS: tuple[str, ...] = ("security", "scheduler-placement", "scheduler-idle-timeout")
 # The ones no dask-jobqueue class takes as a keyword: hpctui reads them, never passes them on.
 HPCTUI_ONLY_KEYS: tuple[str, ...] = ("scheduler-placement", "scheduler-idle-timeout")
+# What hpctui does when one of its own keys is not set (no dask-jobqueue default exists for
+# them, so Settings would show nothing): read by placement.py and shown in the Settings pane.
+HPCTUI_DEFAULTS: dict[str, Any] = {"security": False, "scheduler-placement": "login",
+                                   "scheduler-idle-timeout": "30 minutes"}
 KEYS_BY_KIND = {kind: keys + HPCTUI_KEYS for kind, keys in KEYS_BY_KIND.items()}
 
 # Old name -> new name. dask-jobqueue still reads the old one, but only when the new key
