@@ -21,14 +21,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hpctui.core.config.profile import HPCTUI_DEFAULTS
-
 LOGIN = "login"
 JOB = "job"
 PLACEMENTS = (LOGIN, JOB)
 PLACEMENT_KEY = "scheduler-placement"
 IDLE_KEY = "scheduler-idle-timeout"
-DEFAULT_IDLE_TIMEOUT = HPCTUI_DEFAULTS[IDLE_KEY]
+DEFAULT_IDLE_TIMEOUT = "30 minutes"
 MIN_IDLE_TIMEOUT = 5.0  # seconds: shorter and the scheduler ends while hpctui connects
 
 # With `job`, what the scheduler job itself runs with: a change to one of these restarts the
@@ -47,7 +45,7 @@ def placement_of(settings: Mapping[str, Any]) -> str:
     """`login` or `job`; ValueError naming the key and the value for anything else."""
     value = settings.get(PLACEMENT_KEY)
     if value is None or value == "":
-        return HPCTUI_DEFAULTS[PLACEMENT_KEY]
+        return LOGIN
     text = str(value).strip().lower()
     if text not in PLACEMENTS:
         raise ValueError(f"{PLACEMENT_KEY}: {value!r} is not a placement; use `login` (the "
