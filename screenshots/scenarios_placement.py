@@ -103,7 +103,6 @@ async def locked_down(shot: Shot) -> None:
     if os.geteuid() != 0:
         raise RuntimeError("the locked-down mode needs root (tests/testbed/lockdown)")
     name = shot.job_name()
-    shot.job_names.append("hpctui-probe")
     app = shot.app("slurm", site_config(shot, name))
     async with app.run_test(size=GRID) as pilot:
         await wait(pilot, lambda: app.session is not None, 30, "the session")
