@@ -272,10 +272,11 @@ def main() -> int:
     if more > own + RESOLUTION_S:
         missed.append(f"job placement costs {more:.2f} s more than login, more than one queue "
                       f"round trip (the scheduler job's own: {own:.2f} s)")
-    worst = max(screen)
-    if not worst < REATTACH_TARGET_S:  # nan (never connected) misses too
-        missed.append(f"reattach -> N/N on screen took {worst:.2f} s (target < "
-                      f"{REATTACH_TARGET_S:g} s)")
+    if any(t != t for t in screen):  # nan: the screen never showed N/N
+        missed.append("reattach: the screen never showed N/N connected")
+    elif not statistics.median(screen) < REATTACH_TARGET_S:
+        missed.append(f"reattach -> N/N on screen took {statistics.median(screen):.2f} s "
+                      f"(median; target < {REATTACH_TARGET_S:g} s)")
     for m in missed:
         print(f"MISSED: {m}")
     return 1 if missed else 0
