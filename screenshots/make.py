@@ -9,7 +9,9 @@ Each scenario drives the real app headless through Textual's Pilot, waits for th
 shows (workers connected, the rejection view, the time-outs in the logs, a finding), saves the
 screen as SVG and PNG (cairosvg: `pip install -e '.[screenshots]'`; `--no-png` without it),
 and cancels its jobs. The scenarios live in
-`scenarios_local.py`, `scenarios_testbed.py` and `scenarios_replay.py`; `shots.py` is the
+`scenarios_local.py`, `scenarios_testbed.py`, `scenarios_placement.py` (the scheduler in a job;
+`locked-down-finding` turns tests/testbed/lockdown on for its probe, as root) and
+`scenarios_replay.py`; `shots.py` is the
 machinery they share.
 """
 
@@ -27,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import scenarios_local  # noqa: E402
+import scenarios_placement  # noqa: E402
 import scenarios_replay  # noqa: E402
 import scenarios_testbed  # noqa: E402
 from shots import Shot  # noqa: E402
@@ -35,6 +38,7 @@ from shots import Shot  # noqa: E402
 SCENARIOS = {
     **{name: (fn, False) for name, fn in scenarios_local.SCENARIOS.items()},
     **{name: (fn, True) for name, fn in scenarios_testbed.SCENARIOS.items()},
+    **{name: (fn, True) for name, fn in scenarios_placement.SCENARIOS.items()},
     **{name: (fn, False) for name, fn in scenarios_replay.SCENARIOS.items()},
 }
 

@@ -17,6 +17,7 @@ import sys
 import uuid
 
 import pytest
+from testbed_profiles import write_profile
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(400)]
 
@@ -32,21 +33,10 @@ def test_doctor_fix_names_the_interface_from_the_probe_before_the_worker_gives_u
         testbed, tmp_path):
     name = f"doc-early-{uuid.uuid4().hex[:8]}"
     logs = tmp_path / "logs"
-    path = tmp_path / "dask.yaml"
-    path.write_text(f"""\
-# no interface: the scheduler advertises the default-route address
-jobqueue:
-  slurm:
-    name: {name}
-    cores: 1
-    memory: 1GB
-    queue: {testbed.partition}
-    walltime: "00:05:00"
-    log-directory: {logs}
-    python: {sys.executable}
-    scheduler-options: {{dashboard_address: "127.0.0.1:0"}}
-    worker-extra-args: ["--dashboard-address", "127.0.0.1:0"]
-""")
+    path = write_profile(
+        tmp_path / "dask.yaml", name,
+        comment="no interface: the scheduler advertises the default-route address",
+        queue=testbed.partition, walltime="00:05:00", python=sys.executable)
     try:
         out = subprocess.run([sys.executable, "-m", "hpctui", "doctor", "--scheduler", "slurm",
                               "--config", str(path), "--json", "--fix", "--timeout", "120"],

@@ -22,6 +22,7 @@ import pytest
 from hpctui.core.doctor.run import run_doctor
 from hpctui.core.doctor.types import DoctorOptions
 from hpctui.core.doctor.report import render_report_text
+from testbed_profiles import write_profile
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(400)]
 
@@ -29,24 +30,11 @@ TIMEOUT = 20.0  # per round: a healthy worker connects in ~2 s here
 
 
 def _config(testbed, tmp_path: Path, name: str) -> Path:
-    path = tmp_path / "dask.yaml"
-    path.write_text(f"""\
-# workers that hang on their workspace lock (comments must survive doctor --fix)
-jobqueue:
-  slurm:
-    name: {name}
-    cores: 1
-    memory: 1GB
-    queue: {testbed.partition}
-    walltime: "00:05:00"
-    interface: ib0
-    log-directory: {tmp_path / 'logs'}
-    local-directory: {tmp_path / 'local'}  # the lock lives under here
-    python: {sys.executable}
-    scheduler-options: {{dashboard_address: "127.0.0.1:0"}}
-    worker-extra-args: ["--dashboard-address", "127.0.0.1:0"]
-""")
-    return path
+    return write_profile(
+        tmp_path / "dask.yaml", name,
+        comment="workers that hang on their workspace lock (comments must survive doctor --fix)",
+        queue=testbed.partition, walltime="00:05:00", interface="ib0", python=sys.executable,
+        extra=f"    local-directory: {tmp_path / 'local'}  # the lock lives under here\n")
 
 
 class _HeldLock:

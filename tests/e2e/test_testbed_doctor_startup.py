@@ -22,6 +22,7 @@ import pytest
 from hpctui.core.doctor.report import render_report_text
 from hpctui.core.doctor.run import run_doctor
 from hpctui.core.doctor.types import DoctorOptions
+from testbed_profiles import write_profile
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(300)]
 
@@ -36,21 +37,8 @@ def test_a_pth_blocked_on_a_fifo_is_named_on_the_compute_node(testbed, tmp_path)
     line = f"import os; open({str(fifo)!r}).read()"
     (site / "zz_licence.pth").write_text(line + "\n")
     name = f"hpctui-startup-{uuid.uuid4().hex[:6]}"
-    config = tmp_path / "dask.yaml"
-    config.write_text(f"""\
-jobqueue:
-  slurm:
-    name: {name}
-    cores: 1
-    memory: 1GB
-    queue: {testbed.partition}
-    walltime: "00:05:00"
-    interface: ib0
-    log-directory: {tmp_path / 'logs'}
-    python: {env / 'bin' / 'python'}
-    scheduler-options: {{dashboard_address: "127.0.0.1:0"}}
-    worker-extra-args: ["--dashboard-address", "127.0.0.1:0"]
-""")
+    config = write_profile(tmp_path / "dask.yaml", name, queue=testbed.partition,
+                           walltime="00:05:00", interface="ib0", python=env / "bin" / "python")
     options = DoctorOptions(kind="slurm", config_path=str(config), workers=1, timeout=60,
                             sample="always", probe=False, cancel_wait=30)
     lines: list[str] = []

@@ -81,7 +81,8 @@ async def test_probe_says_locked_down_and_f_moves_the_scheduler_into_a_job(locke
     from hpctui.ui.screens.quit import LeaveOrCancelScreen
 
     name = f"tb-locked-{uuid.uuid4().hex[:8]}"
-    names = (name, f"{name}-scheduler", "hpctui-probe")
+    # Not "hpctui-probe": every session's probe job has that name, other tests' too.
+    names = (name, f"{name}-scheduler")
     config = fresh_config(tmp_path / "site.yaml", locked_down, name)
     app = HpcTuiApp(LaunchContext("slurm", "test", config, True),
                     workspace_loader=lambda: Workspace.from_config("slurm", config, paths=[],
@@ -125,7 +126,8 @@ async def test_probe_says_locked_down_and_f_moves_the_scheduler_into_a_job(locke
         assert app.shutdown(timeout=90)
         assert queued(name, f"{name}-scheduler") == []
     finally:
-        subprocess.run(["scancel", f"--name={','.join(names)}"], capture_output=True, timeout=20)
+        for job_name in names:  # one name a call: `scancel --name=a,b` cancels nothing
+            subprocess.run(["scancel", f"--name={job_name}"], capture_output=True, timeout=20)
 
 
 def test_doctor_fix_from_a_fresh_profile(locked_down, tmp_path):

@@ -60,7 +60,8 @@ def job_session(testbed, tmp_path):
     for s, names in made:
         s.close(force=True)
         s.wait_closed(90)
-        subprocess.run(["scancel", f"--name={','.join(names)}"], capture_output=True, timeout=20)
+        for job_name in names:  # one name a call: `scancel --name=a,b` cancels nothing
+            subprocess.run(["scancel", f"--name={job_name}"], capture_output=True, timeout=20)
 
 
 def test_scheduler_in_a_job_workers_connect_and_a_task_runs(testbed, job_session):

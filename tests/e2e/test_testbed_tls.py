@@ -14,6 +14,7 @@ import pytest
 
 from hpctui.core.config.profile import Profile
 from hpctui.core.network.security import tls_cluster_kwargs
+from testbed_profiles import write_profile
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(240)]
 
@@ -62,21 +63,8 @@ def test_doctor_tls_connects_over_tls(testbed, tmp_path):
     import json
 
     name = f"tls-{uuid.uuid4().hex[:8]}"
-    config = tmp_path / "dask.yaml"
-    config.write_text(f"""\
-jobqueue:
-  slurm:
-    name: {name}
-    cores: 1
-    memory: 1GB
-    queue: {testbed.partition}
-    walltime: "00:05:00"
-    interface: ib0
-    log-directory: {tmp_path / 'logs'}
-    python: {sys.executable}
-    scheduler-options: {{dashboard_address: "127.0.0.1:0"}}
-    worker-extra-args: ["--dashboard-address", "127.0.0.1:0"]
-""")
+    config = write_profile(tmp_path / "dask.yaml", name, queue=testbed.partition,
+                           walltime="00:05:00", interface="ib0", python=sys.executable)
     try:
         out = subprocess.run([sys.executable, "-m", "hpctui", "doctor", "--scheduler", "slurm",
                               "--config", str(config), "--timeout", "120", "--tls", "--json",

@@ -10,88 +10,53 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 
 import pytest
+from testbed_profiles import app_on, quit_app, write_profile
+from waits import pilot_until
 
-from hpctui.core.session.context import LaunchContext
-from hpctui.core.session.workspace import Workspace
-from hpctui.ui.app import HpcTuiApp
 from hpctui.ui.screens.apply import ApplyScreen
-from hpctui.ui.screens.quit import QuitScreen
 from hpctui.ui.screens.rejection import RejectionScreen
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(240)]
 
 
 def _config(tmp_path: Path, job_name: str, extra: str, kind: str) -> Path:
-    path = tmp_path / "site.yaml"
-    path.write_text(
-        "# Our cluster's Dask settings (comment kept by hpctui)\n"
-        "jobqueue:\n"
-        f"  {kind}:\n"
-        f"    name: {job_name}   # unique per test run\n"
-        "    cores: 1\n"
-        "    memory: 1GB\n"
-        f"    log-directory: {tmp_path / 'logs'}\n"
-        "    scheduler-options: {dashboard_address: '127.0.0.1:0'}\n"
-        "    worker-extra-args: ['--dashboard-address', '127.0.0.1:0']\n"
-        + extra
-    )
-    return path
-
-
-def _app(path: Path, kind: str) -> HpcTuiApp:
-    return HpcTuiApp(LaunchContext(kind, "test", path, True),
-                     workspace_loader=lambda: Workspace.from_config(
-                         kind, path, paths=[], environ={}))
-
-
-async def _wait(pilot, condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        await pilot.pause(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-async def _quit(pilot, app) -> None:
-    await pilot.press("q")
-    await pilot.pause(0.3)
-    if isinstance(app.screen, QuitScreen):
-        await pilot.press("y")
+    return write_profile(tmp_path / "site.yaml", job_name, kind=kind,
+                         comment="Our cluster's Dask settings (comment kept by hpctui)",
+                         name_comment="unique per test run", extra=extra)
 
 
 async def test_rejected_header_line_skipped_and_accepted(tmp_path, batch):
     job_name = f"tui-rej-{uuid.uuid4().hex[:6]}"
     path = _config(tmp_path, job_name, "    interface: ib0\n    queue: nosuchpartition\n",
                    batch.kind)
-    app = _app(path, batch.kind)
+    app = app_on(path, batch.kind)
     try:
         async with app.run_test(size=(160, 48)) as pilot:
-            await _wait(pilot, lambda: app.session is not None, 30, "the session")
+            await pilot_until(pilot, lambda: app.session is not None, "the session", 30)
             await pilot.press("plus")
-            await _wait(pilot, lambda: isinstance(app.screen, RejectionScreen), 60,
-                        "the rejection view")
+            await pilot_until(pilot, lambda: isinstance(app.screen, RejectionScreen),
+                              "the rejection view", 60)
             screen_text = " ".join(str(w.render()) for w in app.screen.query("Static"))
             assert ("invalid partition" if batch.kind == "slurm" else "unknown queue") \
                 in screen_text.lower()
             assert batch.submit in screen_text
             await pilot.press("e")
-            await _wait(pilot, lambda: not isinstance(app.screen, RejectionScreen), 5, "e")
+            await pilot_until(pilot, lambda: not isinstance(app.screen, RejectionScreen), "e", 5)
             script = app.pane("script")
             assert script.highlighted_line.text == batch.queue_line("nosuchpartition")
             await pilot.press("x")
             assert "nosuchpartition" not in app.workspace.preview().script
             await pilot.press("A")
-            await _wait(pilot, lambda: isinstance(app.screen, ApplyScreen), 20, "the apply view")
+            await pilot_until(pilot, lambda: isinstance(app.screen, ApplyScreen),
+                              "the apply view", 20)
             await pilot.press("y")
-            await _wait(pilot, lambda: app.session.snapshot().connected_workers == 1, 90,
-                        "the worker of the accepted job")
-            await _quit(pilot, app)
+            await pilot_until(pilot, lambda: app.session.snapshot().connected_workers == 1,
+                              "the worker of the accepted job", 90)
+            await quit_app(pilot, app)
         assert app.shutdown(60)
     finally:
         batch.cancel_name(job_name)
@@ -107,29 +72,27 @@ async def test_no_interface_timeouts_in_logs_then_ib0_connects(tmp_path, batch):
     path = _config(tmp_path, job_name,
                    "    job-script-prologue:\n"
                    "      - export DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s\n", batch.kind)
-    app = _app(path, batch.kind)
+    app = app_on(path, batch.kind)
     try:
         async with app.run_test(size=(160, 48)) as pilot:
-            await _wait(pilot, lambda: app.session is not None, 30, "the session")
+            await pilot_until(pilot, lambda: app.session is not None, "the session", 30)
             await pilot.press("plus", "plus")
-            await _wait(
-                pilot,
-                lambda: app.selected_job is not None and any(
-                    "Timed out trying to connect" in e.text
-                    for e in app.logs.lines(app.selected_job)),
-                90, "the connection time-out in the selected job's log")
+            await pilot_until(pilot, lambda: app.selected_job is not None and any(
+                                  "Timed out trying to connect" in e.text
+                                  for e in app.logs.lines(app.selected_job)),
+                              "the connection time-out in the selected job's log", 90)
             assert app.session.snapshot().connected_workers == 0
             def logs_text() -> str:
                 return "\n".join(app.pane("logs").shown_lines())
 
             # The pane draws from the buffer on the app's next redraw tick.
-            await _wait(pilot, lambda: testbed.default_addr in logs_text(), 10,
-                        "the default address in the logs pane")
+            await pilot_until(pilot, lambda: testbed.default_addr in logs_text(),
+                              "the default address in the logs pane", 10)
             assert "▶" in logs_text()
             # Diagnosis names the problem and proposes the interface that reaches the node.
-            await _wait(pilot, lambda: app.pane("findings") is not None
-                        and any(f.mode == 1 for f in app.pane("findings").findings),
-                        30, "the network finding")
+            await pilot_until(pilot, lambda: app.pane("findings") is not None
+                              and any(f.mode == 1 for f in app.pane("findings").findings),
+                              "the network finding", 30)
             network = next(f for f in app.pane("findings").findings if f.mode == 1)
             assert any(op.key == "interface" and op.value == "ib0" for op in network.fix.ops), network
             # Settings pane: set interface to ib0 and apply.
@@ -142,13 +105,14 @@ async def test_no_interface_timeouts_in_logs_then_ib0_connects(tmp_path, batch):
             await pilot.press(*"ib0", "enter")
             assert app.workspace.pending.get("interface") == "ib0"
             await pilot.press("A")
-            await _wait(pilot, lambda: isinstance(app.screen, ApplyScreen), 20, "the apply view")
+            await pilot_until(pilot, lambda: isinstance(app.screen, ApplyScreen),
+                              "the apply view", 20)
             await pilot.press("y")
-            await _wait(pilot, lambda: app.session.snapshot().connected_workers == 2, 90,
-                        "2 workers connected after setting ib0")
+            await pilot_until(pilot, lambda: app.session.snapshot().connected_workers == 2,
+                              "2 workers connected after setting ib0", 90)
             workers = app.session.snapshot().workers
             assert all(w.address.startswith(f"tcp://{testbed.compute_ib0}:") for w in workers)
-            await _quit(pilot, app)
+            await quit_app(pilot, app)
         assert app.shutdown(60)
     finally:
         batch.cancel_name(job_name)

@@ -15,11 +15,9 @@ import time
 import uuid
 
 import pytest
+from testbed_profiles import app_on, quit_app, write_profile
+from waits import pilot_until
 
-from hpctui.core.session.context import LaunchContext
-from hpctui.core.session.workspace import Workspace
-from hpctui.ui.app import HpcTuiApp
-from hpctui.ui.screens.quit import QuitScreen
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(240)]
 
@@ -31,36 +29,15 @@ def _queued(**by) -> list[str]:
     return out.stdout.split()
 
 
-async def _wait(pilot, condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
 async def test_findings_name_the_interface_from_the_probe_before_any_worker_times_out(
         tmp_path, testbed):
     job_name = f"tui-early-{uuid.uuid4().hex[:6]}"
-    path = tmp_path / "site.yaml"
-    path.write_text(
-        "jobqueue:\n"
-        "  slurm:\n"
-        f"    name: {job_name}\n"
-        "    cores: 1\n"
-        "    memory: 1GB\n"
-        f"    queue: {testbed.partition}\n"
-        f"    log-directory: {tmp_path / 'logs'}\n"
-        "    scheduler-options: {dashboard_address: '127.0.0.1:0'}\n"
-        "    worker-extra-args: ['--dashboard-address', '127.0.0.1:0']\n")
-    app = HpcTuiApp(LaunchContext("slurm", "test", path, True),
-                    workspace_loader=lambda: Workspace.from_config("slurm", path, paths=[],
-                                                                   environ={}))
+    path = write_profile(tmp_path / "site.yaml", job_name, queue=testbed.partition)
+    app = app_on(path)
     probe_job = None
     try:
         async with app.run_test(size=(160, 48)) as pilot:
-            await _wait(pilot, lambda: app.session is not None, 30, "the session")
+            await pilot_until(pilot, lambda: app.session is not None, "the session", 30)
             await pilot.press("plus")
 
             def network_finding():
@@ -70,8 +47,8 @@ async def test_findings_name_the_interface_from_the_probe_before_any_worker_time
                 return next((f for f in findings.findings if f.mode == 1), None)
 
             # Generous: another user's job may hold the node for a while first.
-            await _wait(pilot, lambda: network_finding() is not None, 150,
-                        "the interface finding in the Findings pane")
+            await pilot_until(pilot, lambda: network_finding() is not None,
+                              "the interface finding in the Findings pane", 150)
             # At that moment: the job is RUNNING, no worker connected, and the worker has not
             # given up yet (its time-out line is not in its log).
             snap = app.session.snapshot()
@@ -91,10 +68,7 @@ async def test_findings_name_the_interface_from_the_probe_before_any_worker_time
             network = app.pane("network")
             assert network.probe is not None and network.probe.recommendation.interface == "ib0"
             probe_job = network.probe.job_id
-            await pilot.press("q")
-            await pilot.pause(0.3)
-            if isinstance(app.screen, QuitScreen):
-                await pilot.press("y")
+            await quit_app(pilot, app)
         assert app.shutdown(60)
     finally:
         subprocess.run(["scancel", f"--name={job_name}"], capture_output=True, timeout=20)

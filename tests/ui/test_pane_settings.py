@@ -128,3 +128,24 @@ async def test_narrow_pane_shows_short_sources(tmp_path):
         await pilot.resize_terminal(120, 30)
         await pilot.pause()
         assert _row(app, "cores")[3] == str(tmp_path / "site.yaml")
+
+
+async def test_hpctui_s_own_keys_show_their_default_when_unset(tmp_path):
+    ws = make_workspace(tmp_path)
+    app = PaneApp(SettingsPane, ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert _row(app, "scheduler-placement")[2:] == ["login", "hpctui's default"]
+        assert _row(app, "scheduler-idle-timeout")[2:] == ["30 minutes", "hpctui's default"]
+        assert _row(app, "security")[2:] == ["false", "hpctui's default"]
+        assert _row(app, "account")[2:] == ["", "default"]  # dask-jobqueue's: nothing to show
+        app.query_one(SettingsPane).edit_key("scheduler-placement")
+        await pilot.pause()
+        assert "scheduler-placement = login (not set: hpctui's default)" in _detail(app)
+        await pilot.press("escape")
+        await _edit(pilot, app, "scheduler-placement", "job")
+        path = str(tmp_path / "site.yaml")
+        assert _row(app, "scheduler-placement")[2:] == ["job", "edited (was: default)"]
+        ws.write()
+        assert _row(app, "scheduler-placement")[2] == "job"
+        app.query_one(SettingsPane).refresh_view()
+        assert _row(app, "scheduler-placement")[2:] == ["job", path]

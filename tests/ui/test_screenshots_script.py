@@ -62,6 +62,20 @@ def test_pending_held_scenario_on_the_testbed(tmp_path):
     assert "No workers yet: 1 job(s) still pending" in text
 
 
+@pytest.mark.testbed
+@pytest.mark.timeout(300)
+def test_placement_job_scenario_on_the_testbed(tmp_path):
+    written = _make().run_scenario("placement-job", tmp_path, png=False)
+    assert [p.name for p in written] == ["placement-queue.svg", "placement-job-scripts.svg",
+                                         "placement-quit.svg"]
+    queue, scripts, question = (_svg_text(p) for p in written)
+    assert "⚙ scheduler" in queue and "2/2 connected" in queue
+    assert "distributed.cli.dask_worker" in scripts
+    assert "Scheduler job (scheduler-placement: job)" in scripts
+    assert "distributed.cli.dask_scheduler" in scripts
+    assert "leave it running" in question and "cancel everything" in question
+
+
 def test_unknown_interface_scenario(tmp_path):
     written = _make().run_scenario("unknown-interface", tmp_path, png=False)
     text = _svg_text(written[0])

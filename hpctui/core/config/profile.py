@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hpctui.core.batch.kinds import get_kind
+from hpctui.core.session.placement import DEFAULT_IDLE_TIMEOUT, IDLE_KEY, LOGIN, PLACEMENT_KEY
 
 # Keys every section of dask-jobqueue 0.9.0's jobqueue.yaml has (current names only).
 _COMMON_KEYS: tuple[str, ...] = (
@@ -56,6 +57,10 @@ KEYS_BY_KIND: dict[str, tuple[str, ...]] = {
 HPCTUI_KEYS: tuple[str, ...] = ("security", "scheduler-placement", "scheduler-idle-timeout")
 # The ones no dask-jobqueue class takes as a keyword: hpctui reads them, never passes them on.
 HPCTUI_ONLY_KEYS: tuple[str, ...] = ("scheduler-placement", "scheduler-idle-timeout")
+# What hpctui does when one of its own keys is not set (no dask-jobqueue default exists for
+# them, so Settings would show nothing otherwise): placement.py's defaults, and no TLS.
+HPCTUI_DEFAULTS: dict[str, Any] = {"security": False, PLACEMENT_KEY: LOGIN,
+                                   IDLE_KEY: DEFAULT_IDLE_TIMEOUT}
 KEYS_BY_KIND = {kind: keys + HPCTUI_KEYS for kind, keys in KEYS_BY_KIND.items()}
 
 # Old name -> new name. dask-jobqueue still reads the old one, but only when the new key

@@ -33,7 +33,10 @@ from typing import Any, Protocol
 from distributed.core import Status
 from distributed.deploy.spec import ProcessInterface
 
-FILE_POLL_S = 0.1  # the scheduler file is small and local to a shared file system
+# The scheduler file is written on the compute node: inotify on the login node does not see
+# another NFS client's writes, so it is polled; a stat/open of one small file every 20 ms costs
+# nothing beside the batch system's own latency, and the workers are submitted that much sooner.
+FILE_POLL_S = 0.02
 PRELOAD_SOURCE = Path(__file__).resolve().parents[2] / "on_node" / "scheduler_idle.py"
 SCHEDULER_MODULE = "distributed.cli.dask_scheduler"
 

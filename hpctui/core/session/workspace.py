@@ -32,7 +32,7 @@ from hpctui.core.config.write import (
 from hpctui.core.jobscript.header_ops import History, OpResult
 from hpctui.core.jobscript.header_view import HeaderLine, header_lines
 from hpctui.core.jobscript.render import DiffLine, ScriptError, diff_lines, render, unified_diff
-from hpctui.core.config.profile import Profile
+from hpctui.core.config.profile import HPCTUI_DEFAULTS, Profile
 from hpctui.core.config.validate import Problem, validate
 from hpctui.core.session.workspace_views import (ApplyPreview, ConfigDiff, Preview, WriteOutcome,
                                                 changed_keys, tilde)
@@ -115,11 +115,21 @@ class Workspace:
             text = "$" + source.where
         elif short and source.origin == "default" and source.where:
             text = "hpctui"  # local_defaults.yaml, not dask-jobqueue's
+        elif self.hpctui_default(key) is not None:
+            text = "default" if short else "hpctui's default"
         else:
             text = tilde(str(source))
         if self.pending.get(key) != self.written.get(key):
             text = "edited" if short else f"edited (was: {text})"
         return text
+
+    def hpctui_default(self, key: str) -> Any:
+        """The value hpctui uses for one of its own keys (`security`, `scheduler-placement`,
+        ...) while the profile leaves it unset; None for a set key or any other key (whose
+        default, if any, is dask-jobqueue's and already in the profile)."""
+        if self.pending.get(key) is not None:
+            return None
+        return HPCTUI_DEFAULTS.get(key)
 
     def renamed_notice(self, key: str) -> str | None:
         """"renamed from job-extra (file), will be migrated" for a key set by an old name."""

@@ -2,8 +2,9 @@
 
 A table lists the keys (the usual ones first, then the rest of the kind's keys, then the
 `distributed.*` keys hpctui may change) with their pending value and where that value
-comes from (a file, an environment variable, or the default). Enter on a row opens an input
-under the table; Enter there validates, and only a value without errors is applied (the
+comes from (a file, an environment variable, or the default; hpctui's own keys, which have
+no dask-jobqueue default, show dimmed the value hpctui uses while they are unset). Enter on
+a row opens an input under the table; Enter there validates, and only a value without errors is applied (the
 input stays open with the typed text and the error naming the key otherwise). Rows with a
 problem start with "✗" (error) or "!" (warning), edited rows with "*"; the line under the
 table tells the highlighted key's full source, its renamed-key notice and its problems.
@@ -11,6 +12,7 @@ table tells the highlighted key's full source, its renamed-key notice and its pr
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -126,9 +128,12 @@ class SettingsPane(Pane):
             source = ws.provenance(key, short=layout == "narrow")
             if ws.renamed_notice(key):
                 source += " (old name: migrates on write)" if layout == "wide" else " (old name)"
+            default = ws.hpctui_default(key)
+            value = (Text(fit(format_value(default), value_width), style="dim")
+                     if default is not None
+                     else fit(format_value(ws.pending.get(key)), value_width))
             table.add_row(_marker(problems.get(key, []), edited),
-                          fit(key, key_width, keep_tail=True),
-                          fit(format_value(ws.pending.get(key)), value_width), source, key=key)
+                          fit(key, key_width, keep_tail=True), value, source, key=key)
         if row is not None and 0 <= row < len(self._keys):
             table.move_cursor(row=row, animate=False)
         self._show_detail()
@@ -153,7 +158,11 @@ class SettingsPane(Pane):
         if key is None:
             return
         ws = self.workspace
-        value = format_value(ws.pending.get(key)) or "(not set: dask-jobqueue's default)"
+        default = ws.hpctui_default(key)
+        if default is not None:
+            value = f"{format_value(default)} (not set: hpctui's default)"
+        else:
+            value = format_value(ws.pending.get(key)) or "(not set: dask-jobqueue's default)"
         parts = [Content.styled(f"{key} = {value} · set by {ws.provenance(key)}",
                                 "$text-muted")]
         override = ws.env_override(key)
