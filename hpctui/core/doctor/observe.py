@@ -119,3 +119,22 @@ class RoundObserver(ds.RoundSampler):
         base = super().run()
         return ObservedRun(base.samples_dir, base.processes, base.found,
                            tuple(note_of(p) for p in self.startup))
+
+
+def poll_to_timeline(sampler: ds.RoundSampler, timeline, seen: set, say):
+    """Read new samples (the sampler's `Signals.stacks` reports); each newly found hang site
+    and start-up line goes on the timeline once (`seen` holds the (process, site) told)."""
+    try:
+        reports = sampler.poll()
+    except OSError as exc:  # a file vanishing mid-read: the next poll tries again
+        say(f"stack samples unreadable: {exc}")
+        return ()
+    for note in ds.stack_notes(sampler.summaries):
+        key = (note.process, note.site)
+        if key not in seen:
+            seen.add(key)
+            timeline.add("sampler found", detail=note.describe())
+    if isinstance(sampler, RoundObserver):
+        for line in sampler.new_notes():
+            timeline.add("start-up", detail=line)
+    return reports
