@@ -88,6 +88,9 @@ class RoundObserver(ds.RoundSampler):
         self.startup = tuple(self._startup.poll(self._watcher.files()).values())
         return reports
 
+    def mount_of(self, host: str, path: str):
+        return self._startup.mount_of(host, path)
+
     def conclusive(self) -> str | None:
         """The stuck process that already explains the round, if any (its one line)."""
         for p in self.startup:
