@@ -38,7 +38,8 @@ class StartupNote:
     process: str
     phases: tuple[tuple[str, float, bool], ...]  # (name, seconds, finished)
     stuck: str | None  # StartupStuck.describe(), when stuck
-    slow_imports: tuple[tuple[str, float, str | None, str], ...]  # (module, s, fs, file)
+    # (module, s, fs, file, mount point or None)
+    slow_imports: tuple[tuple[str, float, str | None, str, str | None], ...]
     ended: str | None
 
     def lines(self) -> list[str]:
@@ -49,7 +50,8 @@ class StartupNote:
             out.append(f"        {self.stuck}")
         if self.slow_imports:
             out.append("        slowest imports: " + "; ".join(
-                f"{m} {s:.1f} s ({fs or '?'})" for m, s, fs, _ in self.slow_imports[:3]))
+                f"{m} {s:.1f} s ({fs or '?'}{f' {point}' if point else ''})"
+                for m, s, fs, _, point in self.slow_imports[:3]))
         return out
 
 
@@ -66,7 +68,8 @@ def note_of(p: StartupProcess) -> StartupNote:
         p.label, tuple((ph.name, round(ph.seconds(p.now), 2), ph.end is not None)
                        for ph in p.phases),
         p.stuck.describe(p.label) if p.stuck else None,
-        tuple((i.module, i.seconds, i.fs, i.file) for i in p.slow_imports), p.ended)
+        tuple((i.module, i.seconds, i.fs, i.file, i.mount.point if i.mount else None)
+              for i in p.slow_imports), p.ended)
 
 
 class RoundObserver(ds.RoundSampler):
