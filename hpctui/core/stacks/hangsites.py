@@ -193,8 +193,7 @@ def _slow_imports(summary: StacksSummary, seconds: float,
         return Finding("slow-imports", None, "imports crawling",
                        f"{share}. Python environments on a network file system make every worker "
                        "read thousands of small files at start-up: use an environment on "
-                       "node-local disk or a container image, or import less at start-up. (The "
-                       "filesystem of the modules is not known: no mount table was recorded.)",
+                       "node-local disk or a container image, or import less at start-up.",
                        seconds, frame, (Fix(NODE_LOCAL_LABEL),))
     read = f"{share}, most of it in `{frame.filename}`, {mount.describe()}"
     if mount.shared:
