@@ -250,8 +250,7 @@ class Doctor:
                 session.scale(o.workers)
                 ended, findings = self._watch(collector, timeline, profile, extra, started,
                                               sampler, observe_after)
-                # Before closing: the workers leave when their jobs are cancelled. Every job
-                # still running with no worker is one the round waited for in vain.
+                # Before closing (workers leave when cancelled): each job running with no worker.
                 signals = collector.signals(profile, quiet_after=0.0, **extra)
             finally:
                 # Also on Ctrl-C: the jobs (the scheduler's too) are cancelled before doctor goes.
@@ -322,7 +321,7 @@ class Doctor:
         deadline = started + o.timeout
         diagnosed_version = -1
         diagnosed_stacks: tuple = ()
-        next_diagnosis = next_poll = 0.0
+        next_diagnosis = next_poll = next_silence = 0.0
         refused_at = None
         findings: tuple[Finding, ...] = ()
         while True:
@@ -362,12 +361,13 @@ class Doctor:
                 if sure and (_best_fix(sure, profile) is not None
                              or any(not f.fix.ops for f in sure)):
                     return f"diagnosed: {sure[0].title}", findings
-            if observe_after is not None and sampler is None:
+            if observe_after is not None and sampler is None and now >= next_silence:
                 # Silent logs, the probe answered, no fix: the time-out adds only silence.
-                now_seen = collector.signals(quiet_after=0.0)
-                silent = silent_job(now_seen.quiet_jobs, observe_after,
+                next_silence = now + DIAGNOSE_EVERY
+                seen = collector.signals(quiet_after=0.0)
+                silent = silent_job(seen.quiet_jobs, observe_after,
                                     probe_pending=self._probing.pending(profile),
-                                    connected=now_seen.workers_connected or 0)
+                                    connected=seen.workers_connected)
                 if silent is not None:
                     return f"{SILENT_ENDING}: {silent.describe()}", findings
             if now >= deadline:

@@ -44,7 +44,7 @@ class Silence:
 
 
 def silent_job(quiet: tuple[QuietJob, ...], after: float | None, *,
-               probe_pending: bool, connected: int) -> Silence | None:
+               probe_pending: bool, connected: int | None) -> Silence | None:
     """The first job running and silent for `after` seconds with no worker, or None.
 
     `quiet` is `SignalCollector.signals(quiet_after=0).quiet_jobs` (every job running with no
