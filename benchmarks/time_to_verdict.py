@@ -8,7 +8,9 @@ testbed, twice more: in the TUI itself (Pilot, headless: the Findings pane showi
 `hpctui doctor --fix`, whose round 1 is timed with the early probe and without it (the old
 behaviour), in the same run. Targets: every row < 10 s, no interface < 5 s (core row and UI);
 the exit code is 1 naming each missed target. Testbed rows are skipped, with a line saying so,
-when the testbed is down. Takes about 4 minutes.
+when the testbed is down. The locked-down row turns the testbed's lockdown mode on (root; it
+cuts every other user's workers off): it runs alone, after every other row, for at most ~40 s,
+and the mode is turned off in a finally whatever happens. Takes about 5 minutes.
 
     .venv/bin/python benchmarks/time_to_verdict.py [--only NAME] [--no-ui] [--no-doctor]
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
@@ -27,14 +30,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ttv_cases import cases, scancel_all, walltime_case  # noqa: E402
+from ttv_cases import cases, locked_down_case, lockdown, scancel_all, walltime_case  # noqa: E402
+from ttv_doctor_lock import ROUND_TIMEOUT, doctor_lock  # noqa: E402
 from ttv_harness import Row, run_case  # noqa: E402
 
 ROW_TARGET = 10.0
 NO_INTERFACE_TARGET = 5.0
 NO_INTERFACE = "no interface (wrong address)"
-NOT_HERE = {"locked down": "not reproducible here yet (needs a testbed mode whose firewall "
-                           "drops every login address the compute node tries)"}
+LOCKED = "locked down"
+LOCK_HANG = "doctor file-lock hang"
 
 
 def testbed_partition() -> str | None:
@@ -154,9 +158,16 @@ def main() -> int:
         slow = walltime_case(tmp, partition) if partition else None
         if slow is not None and args.only and args.only not in slow.name:
             slow = None
+        locked = locked_down_case(tmp, partition) if partition else None
+        not_here = {}
+        if locked is not None and args.only and args.only not in locked.name:
+            locked = None
+        elif locked is not None and os.geteuid() != 0:
+            not_here[LOCKED] = "not run: the testbed's lockdown mode needs root (nftables)"
+            locked = None
         if partition is None:
             print("testbed is down (tests/testbed/status failed): skipping its rows "
-                  "(no interface, refused script, file-lock hang, held job, walltime, the TUI "
+                  "(no interface, refused script, file-lock hang, held job, walltime, locked down, the TUI "
                   "and doctor rounds)")
         rows: list[Row] = []
         background: list[Row] = []
@@ -172,7 +183,15 @@ def main() -> int:
             if thread is not None:
                 thread.join()
                 rows += background
-            ui = doctor_new = doctor_old = None
+            if locked is not None:
+                # Alone: nothing else of this run has a worker that the mode would cut off.
+                print(f"running: {locked.name} (testbed, lockdown mode on for this row only)",
+                      flush=True)
+                try:
+                    rows.append(run_case(locked))
+                finally:
+                    lockdown("off")
+            ui = doctor_new = doctor_old = lock_new = lock_old = None
             wants = not args.only or args.only in NO_INTERFACE
             if partition and wants and not args.no_ui:
                 print("running: no interface in the TUI (Pilot)", flush=True)
@@ -182,8 +201,13 @@ def main() -> int:
                       flush=True)
                 doctor_new = doctor_round(tmp, partition, early=True)
                 doctor_old = doctor_round(tmp, partition, early=False)
+            if partition and not args.no_doctor and (not args.only or args.only in LOCK_HANG):
+                print("running: doctor, file-lock hang, observation round started early and "
+                      f"after round 1's {ROUND_TIMEOUT:g} s time-out", flush=True)
+                lock_new = doctor_lock(tmp, partition, early=True)
+                lock_old = doctor_lock(tmp, partition, early=False)
         finally:
-            scancel_all(todo + ([slow] if slow else []))
+            scancel_all(todo + ([slow] if slow else []) + ([locked] if locked else []))
     print("\ntime to verdict: seconds from the failure's start to the first finding naming its "
           "cause,\nand to distributed's own ending (the baseline a user has today), same run\n")
     print(f"{'failure':30s} {'where':8s} {'clock starts at':32s} {'verdict':>9s} "
@@ -201,7 +225,7 @@ def main() -> int:
         if row.verdict is None or row.verdict >= target:
             missed.append(f"{c.name}: verdict {row.verdict if row.verdict is not None else 'none'}"
                           f" (target < {target:g} s)")
-    for name, why in NOT_HERE.items():
+    for name, why in not_here.items():
         print(f"{name:30s} {'-':8s} {why}")
     print("\nwhat each finding quoted first:")
     for row in rows:
@@ -224,6 +248,19 @@ def main() -> int:
         if doctor_new["verdict"] is None or doctor_new["verdict"] >= NO_INTERFACE_TARGET:
             missed.append(f"doctor no interface: {doctor_new['verdict']} (target < "
                           f"{NO_INTERFACE_TARGET:g} s)")
+    if lock_new and lock_old:
+        print("\nhpctui doctor, file-lock hang (round 1 silent, round 2 observes):")
+        for label, d in (("silent round ends (now)", lock_new),
+                         (f"round 1 waits {ROUND_TIMEOUT:g} s", lock_old)):
+            print(f"  {label:24s} RUNNING -> lock named {_fmt(d['named']).strip():>8s}, round 1 "
+                  f"{d['round1']:5.1f} s ({d['ended'][:60]}), exit {d['exit']}, "
+                  f"findings: {', '.join(d['rules'])}")
+        if lock_new["named"] and lock_old["named"]:
+            print(f"  named {lock_old['named'] / lock_new['named']:.1f}x sooner")
+        if lock_new["named"] is None or (lock_old["named"] is not None
+                                         and lock_new["named"] >= lock_old["named"]):
+            missed.append(f"doctor file-lock hang: {lock_new['named']} s, not sooner than "
+                          f"{lock_old['named']} s without the early observation")
     if missed:
         print("\nMISSED: " + "; ".join(missed))
         return 1

@@ -176,6 +176,40 @@ def walltime_case(tmp: Path, partition: str) -> Case:
                 "the scheduler loses the worker", _time_limit, _worker_left, cap=30.0)
 
 
+LOCKDOWN = Path(__file__).resolve().parent.parent / "tests" / "testbed" / "lockdown"
+
+
+def lockdown(state: str) -> None:
+    """`tests/testbed/lockdown on|off` (root): on, the compute node reaches only slurmctld."""
+    subprocess.run(["bash", str(LOCKDOWN), state], check=True, capture_output=True, timeout=30)
+
+
+def _locked_down():
+    """Setup: the testbed's locked-down mode, on for this case only; its cleanup turns it off.
+    Every other user of the testbed loses its workers while it is on: the caller runs this
+    case alone, last, and turns it off again in a finally of its own as well."""
+    def setup():
+        lockdown("on")
+        return lambda: lockdown("off")
+    return setup
+
+
+def locked_down_case(tmp: Path, partition: str) -> Case:
+    """The login node refuses every connection from the compute node (failure mode 3): the
+    probe's verdict names it; distributed retries "No route to host" until its connect
+    time-out. Capped so the mode stays on no longer than that time-out and a little."""
+    return Case("locked down", "testbed", "slurm",
+                {"name": f"ttv-{uuid.uuid4().hex[:6]}", "cores": 1, "memory": "1GB",
+                 "queue": partition, "walltime": "00:05:00", "interface": "ib0",
+                 "python": sys.executable, "log-directory": str(tmp / "logs-locked"),
+                 "scheduler-options": {"dashboard_address": "127.0.0.1:0"},
+                 "worker-extra-args": ["--dashboard-address", "127.0.0.1:0"]},
+                "login-node-locked-down", "job RUNNING", "the nanny's connect time-out",
+                first_running,
+                first_log_line("Timed out trying to connect", "Nanny failed to start"),
+                cap=35.0, setup=_locked_down())
+
+
 def scancel_all(cases_run: list[Case]) -> None:
     """Whatever happened, none of this benchmark's jobs stays queued."""
     for case in cases_run:

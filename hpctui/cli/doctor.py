@@ -2,6 +2,7 @@
 
     hpctui doctor [--scheduler KIND] [--config PATH] [--workers N] [--timeout S] [--json] [--fix]
                   [--tls] [--no-probe] [--probe-after S] [--sample | --no-sample]
+                  [--observe-after S]
 
 Exit 0 when the workers connected, 1 when not (the report says why), 2 on bad input (one
 line on stderr, no traceback). Progress lines go to stderr, the report to stdout.
@@ -50,6 +51,10 @@ def add_parser(subparsers, add_common=None) -> argparse.ArgumentParser:
     sampling.add_argument("--no-sample", action="store_const", const="never", dest="sample",
                           help="never run the workers under the stack sampler (by default a "
                           "round runs under it after one that failed with nothing saying why)")
+    parser.add_argument("--observe-after", type=float, default=None, metavar="S",
+                        help="seconds a job runs with no worker and silent logs (once the probe "
+                        "answered) before the round ends and the next one observes the "
+                        "workers' start-up (default 6; 0 or more)")
     parser.set_defaults(sample="auto")
     parser.set_defaults(handler=run)
     return parser
@@ -85,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
                                 workers=args.workers, timeout=args.timeout, fix=args.fix,
                                 probe=not args.no_probe, tls=args.tls, sample=args.sample,
                                 **({} if args.probe_after is None
-                                   else {"early_grace": args.probe_after}))
+                                   else {"early_grace": args.probe_after}),
+                                **({} if getattr(args, "observe_after", None) is None
+                                   else {"observe_after": args.observe_after}))
         report = run_doctor(options, None if args.json else progress)
     except DoctorInputError as exc:
         print(f"hpctui doctor: error: {exc}", file=sys.stderr)

@@ -190,6 +190,26 @@ def mounts(path="/proc/self/mounts"):
     return out
 
 
+def mountinfo(path="/proc/self/mountinfo"):
+    """The same table from mountinfo (the process's own mount namespace, with optional fields
+    before ``-``: "36 35 98:0 / /home rw - nfs4 fs01:/export/home rw"); [] if unreadable."""
+    out = []
+    for line in (read_text(path) or "").splitlines():
+        parts = line.split()
+        if "-" not in parts[6:]:
+            continue
+        dash = parts.index("-", 6)
+        if len(parts) >= dash + 3 and len(parts) > 4:
+            out.append((_unescape(parts[4]), parts[dash + 1], _unescape(parts[dash + 2])))
+    out.sort(key=lambda m: len(m[0]), reverse=True)
+    return out
+
+
+def mount_table():
+    """The node's mounts as this process sees them: mountinfo, else /proc/self/mounts."""
+    return mountinfo() or mounts()
+
+
 def _unescape(field):
     """A mount point as /proc/self/mounts escapes it (space as \\040) back to the path."""
     if "\\" not in field:

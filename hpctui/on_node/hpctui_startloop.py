@@ -66,7 +66,7 @@ class Watcher:
         self.abort_after = abort_after
         self.host = os.uname().nodename
         self.out_dir = os.path.dirname(os.path.abspath(record.name))
-        self.table = pv.mounts()
+        self.table = pv.mount_table()
         self.python = os.path.realpath(sys.executable)
         self.boot = _boot_time()
         self.last = {pid: None}  # watched pid -> (key, cpu) last recorded

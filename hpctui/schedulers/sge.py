@@ -100,8 +100,9 @@ def parse_status(text: str) -> list[JobRow]:
 
 
 def wants_detail(row: JobRow) -> bool:
-    """An error state: only `qstat -j` says why."""
-    return "E" in row.raw_state
+    """An error state, or a job waiting (qw) for no reason the queue shows: only `qstat -j`
+    says why (its "scheduling info:", written when the scheduler keeps job info)."""
+    return "E" in row.raw_state or row.raw_state == "qw"
 
 
 def detail_command(job_ids: list[str]) -> list[str]:
@@ -114,17 +115,37 @@ _JOB_NUMBER = re.compile(r"^job_number:\s+(\d+)", re.M)
 _ERROR_REASON = re.compile(r"^error reason\s+\d+:\s+(?:\S+ \S+ \[[^]]*\]:\s*)?(?:error:\s*)?(.+)$", re.M)
 
 
+# "scheduling info:            cannot run in PE "smp" because it only offers 0 slots", each
+# further message on a line of its own, indented to the same column.
+_SCHEDULING = re.compile(r"^scheduling info:[ \t]*(.*(?:\n[ \t]+\S.*)*)", re.M)
+# What the scheduler says when it keeps no job info (schedd_job_info false): no reason.
+_NO_INFO = "Collecting of scheduler job information is turned off"
+
+
+def scheduling_info(block: str) -> tuple[str, ...]:
+    """The messages under "scheduling info:" of one job's `qstat -j` block, in order."""
+    m = _SCHEDULING.search(block)
+    if m is None:
+        return ()
+    lines = (line.strip() for line in m.group(1).splitlines())
+    return tuple(dict.fromkeys(line for line in lines if line and _NO_INFO not in line))
+
+
 def parse_detail(text: str) -> dict[str, str]:
     """{job id: the reason to show} from `qstat -j`'s report: the error reason of a job in an
-    error state, with how to go on. Jobs it says nothing useful about are left out."""
+    error state, with how to go on, or why a waiting job is not scheduled (its scheduling
+    info, first message first). Jobs it says nothing useful about are left out."""
     reasons: dict[str, str] = {}
     starts = list(_JOB_NUMBER.finditer(text))
     for i, m in enumerate(starts):
         block = text[m.start():starts[i + 1].start() if i + 1 < len(starts) else len(text)]
         error = _ERROR_REASON.search(block)
+        info = scheduling_info(block)
         if error:
             reasons[m.group(1)] = (f"error state: {error.group(1).strip()} "
                                    f"(fix it, then `qmod -cj {m.group(1)}`, or `qdel` it)")
+        elif info:
+            reasons[m.group(1)] = "; ".join(info)
     return reasons
 
 

@@ -26,7 +26,7 @@ from testbed_profiles import write_profile
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(400)]
 
-TIMEOUT = 20.0  # per round: a healthy worker connects in ~2 s here
+TIMEOUT = 60.0  # per round: a healthy worker connects in ~2 s here; silence ends it sooner
 
 
 def _config(testbed, tmp_path: Path, name: str) -> Path:
@@ -87,8 +87,10 @@ def test_doctor_fix_probes_samples_finds_the_lock_and_writes_only_the_fix(testbe
     print(render_report_text(report))
     assert report.exit_code == 0, log
     first, second, third = report.rounds
-    # Round 1: silent timeout; the probe ran and found the network fine (interface is right).
-    assert not first.connected and first.ended.startswith("timed out"), first.ended
+    # Round 1: silent; the probe ran and found the network fine (interface is right), and the
+    # silent logs ended the round well before its time-out (nothing claimed: what was seen).
+    assert not first.connected and first.ended.startswith("silent, observing"), first.ended
+    assert first.duration < TIMEOUT, first.duration
     assert not first.sampled and first.jobs_ran >= 1
     assert first.probe_verdict and "From compute node" in first.probe_verdict, first.probe_verdict
     assert "interface: ib0" in first.probe_verdict

@@ -87,3 +87,32 @@ def test_job_in_error_shows_why(batch, session):
     s.close()
     assert s.wait_closed(90)
     assert batch.wait_queue_empty(name) == []
+
+
+def test_grid_engine_job_that_cannot_be_scheduled_shows_the_scheduler_s_reason(gridengine,
+                                                                                tmp_path):
+    # More slots of the parallel environment than the node has: qsub accepts it (qsub -w v
+    # would not, but dask-jobqueue submits plainly), and it waits in qw for ever. The reason
+    # is the scheduler's own "scheduling info:" from `qstat -j`.
+    from batch_systems import BatchSystem
+
+    batch = BatchSystem(gridengine)
+    name = batch.name("toobig")
+    s = ClusterSession("sge", batch.kwargs(tmp_path, name, job_extra_directives=[
+        f"-pe {gridengine.pe} 999"]), handle_exits=False)
+    log = EventLog()
+    s.subscribe(log)
+    try:
+        s.start()
+        s.scale(1)
+        job_id = log.wait_for(JobSubmitted, timeout=60)[0].job_id
+        waiting = log.wait_for(JobStateChanged, lambda e: e.job_id == job_id
+                               and e.queue_state == "PENDING" and e.reason, timeout=60)[0]
+        assert batch.jobs(name) == {job_id: "qw"}
+        assert f'cannot run in PE "{gridengine.pe}"' in waiting.reason, waiting.reason
+        assert s.snapshot().job(job_id).reason == waiting.reason
+    finally:
+        s.close()
+        assert s.wait_closed(90)
+        batch.cancel_name(name)
+    assert batch.wait_queue_empty(name) == []

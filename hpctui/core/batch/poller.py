@@ -35,6 +35,9 @@ from hpctui.schedulers.base import JobRow, JobState, ParseError, merge_rows
 log = logging.getLogger(__name__)
 
 _BUSY = (JobState.PENDING, JobState.COMPLETING, JobState.UNKNOWN)
+# How often a job in one state is asked about with the detail command while the answer says
+# nothing of it (Grid Engine writes a pending job's scheduling info at its next scheduler run).
+DETAIL_TRIES = 3
 
 
 @dataclass
@@ -184,6 +187,7 @@ class QueuePoller:
         self._clock = clock
         self._rows: dict[str, JobRow] = {}
         self._detail: dict[str, tuple[str, str]] = {}  # job id -> (raw state, reason) asked
+        self._tries: dict[str, int] = {}  # job id -> times asked in its current state
         self._failures = 0
         self._wake = threading.Condition()
         self._stopping = False
@@ -292,14 +296,19 @@ class QueuePoller:
         wants = getattr(self._sched, "wants_detail", None)
         if wants is None:
             return rows
-        need = [r.job_id for r in rows
-                if wants(r) and self._detail.get(r.job_id, ("", ""))[0] != r.raw_state]
+        # A job the answer said nothing about (a pending job the scheduler has not looked at
+        # yet) is asked again on the next polls, DETAIL_TRIES times in all per state.
+        need = [r.job_id for r in rows if wants(r) and (
+            self._detail.get(r.job_id, ("", ""))[0] != r.raw_state
+            or (not self._detail[r.job_id][1] and self._tries.get(r.job_id, 0) < DETAIL_TRIES))]
         if need:
             result = run_command(self._sched.detail_command(need), timeout=self.timeout)
             self.queries += 1
             found = self._sched.parse_detail(result.stdout) if result.stdout else {}
             by_id = {r.job_id: r for r in rows}
             for j in need:
+                same = self._detail.get(j, ("", ""))[0] == by_id[j].raw_state
+                self._tries[j] = self._tries.get(j, 0) + 1 if same else 1
                 self._detail[j] = (by_id[j].raw_state, found.get(j, ""))
         out = []
         for r in rows:

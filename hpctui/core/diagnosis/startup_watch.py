@@ -15,14 +15,10 @@ from __future__ import annotations
 
 from hpctui.core.diagnosis.finding import Evidence, Finding, Fix
 from hpctui.core.diagnosis.signals import Signals
+from hpctui.core.stacks.mounts import is_shared
 from hpctui.core.stacks.startup_view import CONNECT, StartupProcess
 
 MODE = 24
-# Filesystems shared over a network: every worker reads the environment through them.
-NETWORK_FS = frozenset({
-    "nfs", "nfs4", "lustre", "gpfs", "beegfs", "cifs", "smb3", "smbfs", "ceph", "cephfs",
-    "glusterfs", "fuse.glusterfs", "panfs", "fuse.sshfs", "9p", "afs", "orangefs", "pvfs2",
-    "wekafs", "fuse.weka", "fuse.s3fs", "virtiofs"})
 SLOW_STARTUP = 20.0  # seconds from exec to listening that count as slow (healthy: 1-4 s)
 EARLY_STAGES = ("in interpreter start-up", "importing", "in start-up (no Python frames")
 NODE_LOCAL_ENV = ("use a node-local or packed copy of the environment (conda-pack unpacked to "
@@ -41,7 +37,7 @@ _WHY = {
 
 
 def _fs_network(fs: str | None) -> bool:
-    return bool(fs) and fs in NETWORK_FS
+    return is_shared(fs)
 
 
 def _frames_text(p: StartupProcess) -> str | None:
@@ -85,6 +81,12 @@ def startup_stuck(s: Signals) -> list[Finding]:
         fix = Fix()
         explanation = _WHY.get(kind or "", "The process has neither used CPU nor moved on for "
                                "that long while starting, before the worker's own code ran.")
+        mount = st.file_mount
+        if mount is not None and st.where is not None and not st.where.alternatives:
+            # Where the file it executes lives: a hang on a shared mount (a hung NFS server)
+            # reads differently from one on the node's own disk.
+            explanation += (f" `{st.where.file}` is {mount.describe()}"
+                            + (", a shared filesystem." if mount.shared else ", a local one."))
         if call is not None and _fs_network(call.fs):
             fix = Fix((), NODE_LOCAL_ENV)
             explanation += (f" It waits on {call.path}, on a {call.fs} network filesystem that "
@@ -111,7 +113,8 @@ def startup_slow(s: Signals) -> list[Finding]:
         if p.stuck is not None or _startup_seconds(p) < SLOW_STARTUP:
             continue
         total = _startup_seconds(p)
-        imports = "; ".join(f"`{i.module}` {i.seconds:.1f} s ({i.fs or '?'}: {i.file})"
+        imports = "; ".join(f"`{i.module}` {i.seconds:.1f} s ({i.file} "
+                            f"{i.mount.describe() if i.mount else 'on an unknown filesystem'})"
                             for i in p.slow_imports[:3])
         evidence = [Evidence(f"start-up {p.label}", p.phase_line())]
         if imports:
@@ -120,8 +123,9 @@ def startup_slow(s: Signals) -> list[Finding]:
         remote_time = sum(i.seconds for i in remote)
         if remote and remote_time >= total / 3:
             fix = Fix((), NODE_LOCAL_ENV)
-            why = (f"{remote_time:.0f} s of it went to imports read from {remote[0].fs}, a network "
-                   "filesystem every worker reads at once.")
+            on = remote[0].mount.describe() if remote[0].mount else f"on {remote[0].fs}"
+            why = (f"{remote_time:.0f} s of it went to imports read {on}, a shared filesystem "
+                   "every worker reads at once.")
         else:
             fix = Fix()
             why = ("The slowest parts are listed; they are not on a network filesystem, so no "

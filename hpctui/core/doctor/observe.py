@@ -38,7 +38,8 @@ class StartupNote:
     process: str
     phases: tuple[tuple[str, float, bool], ...]  # (name, seconds, finished)
     stuck: str | None  # StartupStuck.describe(), when stuck
-    slow_imports: tuple[tuple[str, float, str | None, str], ...]  # (module, s, fs, file)
+    # (module, s, fs, file, mount point or None)
+    slow_imports: tuple[tuple[str, float, str | None, str, str | None], ...]
     ended: str | None
 
     def lines(self) -> list[str]:
@@ -49,7 +50,8 @@ class StartupNote:
             out.append(f"        {self.stuck}")
         if self.slow_imports:
             out.append("        slowest imports: " + "; ".join(
-                f"{m} {s:.1f} s ({fs or '?'})" for m, s, fs, _ in self.slow_imports[:3]))
+                f"{m} {s:.1f} s ({fs or '?'}{f' {point}' if point else ''})"
+                for m, s, fs, _, point in self.slow_imports[:3]))
         return out
 
 
@@ -66,7 +68,8 @@ def note_of(p: StartupProcess) -> StartupNote:
         p.label, tuple((ph.name, round(ph.seconds(p.now), 2), ph.end is not None)
                        for ph in p.phases),
         p.stuck.describe(p.label) if p.stuck else None,
-        tuple((i.module, i.seconds, i.fs, i.file) for i in p.slow_imports), p.ended)
+        tuple((i.module, i.seconds, i.fs, i.file, i.mount.point if i.mount else None)
+              for i in p.slow_imports), p.ended)
 
 
 class RoundObserver(ds.RoundSampler):
@@ -87,6 +90,9 @@ class RoundObserver(ds.RoundSampler):
         reports = super().poll(now)
         self.startup = tuple(self._startup.poll(self._watcher.files()).values())
         return reports
+
+    def mount_of(self, host: str, path: str):
+        return self._startup.mount_of(host, path)
 
     def conclusive(self) -> str | None:
         """The stuck process that already explains the round, if any (its one line)."""
@@ -119,3 +125,22 @@ class RoundObserver(ds.RoundSampler):
         base = super().run()
         return ObservedRun(base.samples_dir, base.processes, base.found,
                            tuple(note_of(p) for p in self.startup))
+
+
+def poll_to_timeline(sampler: ds.RoundSampler, timeline, seen: set, say):
+    """Read new samples (the sampler's `Signals.stacks` reports); each newly found hang site
+    and start-up line goes on the timeline once (`seen` holds the (process, site) told)."""
+    try:
+        reports = sampler.poll()
+    except OSError as exc:  # a file vanishing mid-read: the next poll tries again
+        say(f"stack samples unreadable: {exc}")
+        return ()
+    for note in ds.stack_notes(sampler.summaries):
+        key = (note.process, note.site)
+        if key not in seen:
+            seen.add(key)
+            timeline.add("sampler found", detail=note.describe())
+    if isinstance(sampler, RoundObserver):
+        for line in sampler.new_notes():
+            timeline.add("start-up", detail=line)
+    return reports

@@ -86,6 +86,14 @@ class DoctorProbe:
         with self._lock:
             return next((r for p, r in reversed(self._probed) if p == profile), None)
 
+    def pending(self, profile: Profile) -> bool:
+        """True while the early probe may still answer for `profile` in this round: it will be
+        sent, or is on its way. False once it gave a verdict or ended, or when none goes."""
+        if self._early is None or not useful_for(profile.kind) or self.verdict(profile):
+            return False
+        early = self._early.result_for(profile)
+        return early is None or not early.done
+
     # -- after a round --------------------------------------------------------------------
 
     def end_round(self) -> None:

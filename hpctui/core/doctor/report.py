@@ -29,8 +29,8 @@ def startup_to_json(note) -> dict:
     """One worker process's start-up (`doctor.observe.StartupNote`) as JSON."""
     return {"process": note.process, "ended": note.ended, "stuck": note.stuck,
             "phases": [{"name": n, "seconds": s, "finished": done} for n, s, done in note.phases],
-            "slow_imports": [{"module": m, "seconds": sec, "fs": fs, "file": f}
-                             for m, sec, fs, f in note.slow_imports]}
+            "slow_imports": [{"module": m, "seconds": sec, "fs": fs, "file": f, "mount": point}
+                             for m, sec, fs, f, point in note.slow_imports]}
 
 
 def sampler_lines(rnd: Round) -> list[str]:

@@ -12,9 +12,9 @@ The network probe (`doctor/probing.py`, once per profile) goes as soon as a job 
 couple of seconds with no worker connected, so an unreachable scheduler address is named while
 the job runs; after a round that failed with nothing explaining it, that probe's result is used
 (or one is sent then). If that still explains nothing, the next round runs the same profile
-with the workers started under the main-thread stack sampler (`doctor/stacks.py`: in memory
-only, never written), polls the sample files while it runs, and a hang site with a fix (a
-worker stuck on a file lock) ends that round like any confident finding. A round that ends
+under the start-up watcher and the stack sampler (`doctor/observe.py`, in memory only), and a
+hang site with a fix (a file lock) ends that round like any confident finding. Silent logs
+once the probe answered end a round at once for that (`doctor/silence.py`). A round that ends
 with a job running and nothing explaining why says plainly what was seen (`diagnosis/known.py`).
 
 Between rounds the best configuration fix of the round's findings is applied (always to the
@@ -42,9 +42,12 @@ from hpctui.core.doctor import motive, observe, stacks as ds
 from hpctui.core.doctor.fixes import best_fix as _best_fix, probe_proven as _probe_proven
 from hpctui.core.doctor.libnotes import RoundMessages
 from hpctui.core.doctor.probing import DoctorProbe
+from hpctui.core.doctor.silence import silent_job
 from hpctui.core.doctor.site import (environment, load_workspace, login_versions, partitions,
                                      still_queued)
 from hpctui.core.doctor.timeline import Timeline
+from hpctui.core.jobscript.skip_check import check_skips
+from hpctui.core.network.security import tls_warning
 from hpctui.core.doctor.types import (EXIT_CONNECTED, EXIT_NOT_CONNECTED, Change,
                                       DoctorInputError, DoctorOptions, DoctorReport, Progress,
                                       Round)
@@ -54,6 +57,7 @@ from hpctui.core.doctor.types import (EXIT_CONNECTED, EXIT_NOT_CONNECTED, Change
 CONFIDENT = 0.8
 DIAGNOSE_EVERY = 1.0  # seconds between diagnoses while a round runs (when something changed)
 REFUSED_GRACE = 3.0  # after a refusal with no job queued, how long to wait for another job
+SILENT_ENDING = "silent, observing the start-up next"  # a round cut short by silence.py
 
 
 class Doctor:
@@ -95,10 +99,7 @@ class Doctor:
         env = environment(kind, getattr(detection, "reason", ""), interfaces)
         self._say(f"hpctui doctor: {kind}, config {ws.target.path}, {o.workers} worker(s), "
                   f"{o.timeout:g} s per round" + (", --fix" if o.fix else ""))
-        # Skip entries that remove a line they were not chosen for, or nothing: said before
-        # round 1 and kept with the profile's warnings (each round's findings hold them too).
-        from hpctui.core.jobscript.skip_check import check_skips
-
+        # Skip entries that remove a line they were not chosen for, or nothing: said first.
         skip_warnings = tuple(i.summary() for i in check_skips(profile))
         for warning in skip_warnings:
             self._say(f"warning: {warning}")
@@ -109,7 +110,10 @@ class Doctor:
             rounds, changes = self._rounds(ws, profile, timeline, interfaces, parts, sampled)
         finally:
             self._probing.close()
-        first_ok = rounds[0].connected
+        # Rounds up to the first change ran the user's own profile (observation adds only the
+        # watcher and the sampler): any of them connecting means it works as it is.
+        unchanged = [r for r in rounds if not changes or r.number <= changes[0].round]
+        first_ok = any(r.connected for r in unchanged)
         last_ok = rounds[-1].connected
         if not o.fix and not first_ok and last_ok:
             self.notes.append("the workers connected only with the changes listed, made in memory; "
@@ -136,7 +140,12 @@ class Doctor:
         changes: list[Change] = []
         for number in range(1, o.max_rounds + 1):
             timeline.round = number
-            rnd = self._round(number, profile, timeline, interfaces, parts, sampled)
+            # A silent round may end early for observation only when one can follow it.
+            observe_after = (o.observe_after if number < o.max_rounds and not sampled
+                       and o.sample == ds.SAMPLE_AUTO and not ds.can_sample(profile)
+                       and self._no_sampler is None else None)
+            rnd = self._round(number, profile, timeline, interfaces, parts, sampled,
+                              observe_after)
             rounds.append(rnd)
             self.library.round_ended(number)
             best = _best_fix(rnd.findings, profile) if not rnd.connected else None
@@ -186,7 +195,8 @@ class Doctor:
     # -- one round ---------------------------------------------------------------------
 
     def _round(self, number: int, profile: Profile, timeline: Timeline, interfaces,
-               parts: tuple[str, ...], sampled: bool = False) -> Round:
+               parts: tuple[str, ...], sampled: bool = False,
+               observe_after: float | None = None) -> Round:
         import dask
 
         from hpctui.core.jobscript.render import render
@@ -239,18 +249,16 @@ class Doctor:
                 session.start()
                 session.scale(o.workers)
                 ended, findings = self._watch(collector, timeline, profile, extra, started,
-                                              sampler)
-                # Before closing: the workers leave when their jobs are cancelled. Every job
-                # still running with no worker is one the round waited for in vain.
+                                              sampler, observe_after)
+                # Before closing (workers leave when cancelled): each job running with no worker.
                 signals = collector.signals(profile, quiet_after=0.0, **extra)
             finally:
-                # Also on Ctrl-C: the jobs are cancelled before doctor goes (the scheduler's
-                # job too, with scheduler-placement: job).
+                # Also on Ctrl-C: the jobs (the scheduler's too) are cancelled before doctor goes.
                 session.close(force=True)
                 closed = session.wait_closed(o.cancel_wait + 60)
         if sampler is not None:
             # The last second of samples is flushed as the workers stop.
-            extra["stacks"] = self._poll_stacks(sampler, timeline)
+            extra["stacks"] = self._poll(sampler, timeline)
             extra["startup"] = sampler.startup
             signals = dataclasses.replace(signals, stacks=extra["stacks"], startup=sampler.startup)
         if not closed:
@@ -274,8 +282,6 @@ class Doctor:
             self._probing.end_round()
         sent = self._probing.sent_this_round
         probe_message = sent.message if sent is not None else None
-        from hpctui.core.network.security import tls_warning
-
         warning = tls_warning(profile, signals.scheduler_address, tls=o.tls)
         if warning and not any(warning[:40] in n for n in self.notes):
             # Once per run: every round's port differs, the advice does not.
@@ -304,30 +310,18 @@ class Doctor:
                   f"sampler (records in {sampler.place.out_dir}; not written to the config file)")
         return sampler
 
-    def _poll_stacks(self, sampler: ds.RoundSampler, timeline: Timeline):
-        """Read new samples; each newly found hang site goes on the timeline."""
-        try:
-            reports = sampler.poll()
-        except OSError as exc:  # a file vanishing mid-read: the next poll tries again
-            self._say(f"stack samples unreadable: {exc}")
-            return ()
-        for note in ds.stack_notes(sampler.summaries):
-            key = (note.process, note.site)
-            if key not in self._stack_seen:
-                self._stack_seen.add(key)
-                timeline.add("sampler found", detail=note.describe())
-        for line in sampler.new_notes():
-            timeline.add("start-up", detail=line)
-        return reports
+    def _poll(self, sampler, timeline: Timeline):
+        return observe.poll_to_timeline(sampler, timeline, self._stack_seen, self._say)
 
     def _watch(self, collector: SignalCollector, timeline: Timeline, profile: Profile,
                extra: dict, started: float,
-               sampler: ds.RoundSampler | None = None) -> tuple[str, tuple[Finding, ...]]:
+               sampler: ds.RoundSampler | None = None,
+               observe_after: float | None = None) -> tuple[str, tuple[Finding, ...]]:
         o = self.options
         deadline = started + o.timeout
         diagnosed_version = -1
         diagnosed_stacks: tuple = ()
-        next_diagnosis = next_poll = 0.0
+        next_diagnosis = next_poll = next_silence = 0.0
         refused_at = None
         findings: tuple[Finding, ...] = ()
         while True:
@@ -335,8 +329,7 @@ class Doctor:
             signals = None
             verdict = self._probing.verdict(profile)
             if verdict is not None and extra.get("probe") is not verdict:
-                # The probe's verdict is in (sent early in this round, or in an earlier one):
-                # diagnose with it now, whatever the cadence.
+                # The probe's verdict is in (from this round or before): diagnose with it now.
                 extra["probe"] = verdict
                 next_diagnosis, diagnosed_version = 0.0, -1
             if (collector.signals().workers_connected or 0) >= o.workers:
@@ -349,7 +342,7 @@ class Doctor:
                     return "every submission was refused", findings
             if sampler is not None and now >= next_poll:
                 next_poll = now + DIAGNOSE_EVERY
-                extra["stacks"] = self._poll_stacks(sampler, timeline)
+                extra["stacks"] = self._poll(sampler, timeline)
                 extra["startup"] = sampler.startup
                 stuck = sampler.conclusive()
                 if stuck:  # the observation already names the cause: no need to wait
@@ -368,6 +361,15 @@ class Doctor:
                 if sure and (_best_fix(sure, profile) is not None
                              or any(not f.fix.ops for f in sure)):
                     return f"diagnosed: {sure[0].title}", findings
+            if observe_after is not None and sampler is None and now >= next_silence:
+                # Silent logs, the probe answered, no fix: the time-out adds only silence.
+                next_silence = now + DIAGNOSE_EVERY
+                seen = collector.signals(quiet_after=0.0)
+                silent = silent_job(seen.quiet_jobs, observe_after,
+                                    probe_pending=self._probing.pending(profile),
+                                    connected=seen.workers_connected)
+                if silent is not None:
+                    return f"{SILENT_ENDING}: {silent.describe()}", findings
             if now >= deadline:
                 return f"timed out after {o.timeout:g} s", findings
             time.sleep(0.25)

@@ -207,7 +207,12 @@ class RoundSampler:
         """Read the new samples; the hang sites found so far, as `Signals.stacks` takes them."""
         found = self._watcher.poll(time.time() if now is None else now)
         self.summaries = {k: s for k, s in found.items() if s.file.started >= self.since}
-        return tuple(stack_reports(self.summaries))
+        return tuple(stack_reports(self.summaries, self.mount_of))
+
+    def mount_of(self, host: str, path: str):
+        """The mount holding `path` on `host`; the sampler alone does not know (the start-up
+        watcher's round does: `observe.RoundObserver`)."""
+        return None
 
     def run(self) -> SamplerRun:
         """What the round's sampling amounted to."""

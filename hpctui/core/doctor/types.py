@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from hpctui.core.diagnosis import Finding
 from hpctui.core.diagnosis.early import DEFAULT_GRACE
 from hpctui.core.doctor import motive, stacks as ds
+from hpctui.core.doctor.silence import SILENT_AFTER
 
 EXIT_CONNECTED = 0
 EXIT_NOT_CONNECTED = 1
@@ -44,6 +45,9 @@ class DoctorOptions:
     # The stack sampler: "auto" (a round runs under it after one that failed unexplained),
     # "always" (--sample: from the first round), "never" (--no-sample).
     sample: str = ds.SAMPLE_AUTO
+    # Seconds a job may run with no worker and silent logs (once the probe answered) before
+    # the round ends and the observation round starts (None: wait for the round's time-out).
+    observe_after: float | None = SILENT_AFTER
 
     def __post_init__(self):
         if self.sample not in ds.SAMPLE_MODES:
@@ -55,6 +59,10 @@ class DoctorOptions:
                                                  and self.early_grace >= 0):
             raise DoctorInputError(f"--probe-after: expected seconds >= 0, got "
                                    f"{self.early_grace!r}")
+        if self.observe_after is not None and not (
+                isinstance(self.observe_after, (int, float)) and self.observe_after >= 0):
+            raise DoctorInputError(f"--observe-after: expected seconds >= 0, got "
+                                   f"{self.observe_after!r}")
         if not self.timeout > 0:
             raise DoctorInputError(f"--timeout: expected seconds > 0, got {self.timeout!r}")
         if not isinstance(self.max_rounds, int) or self.max_rounds < 1:

@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from hpctui.core.config.profile import Profile
+from hpctui.core.stacks.mounts import Mount
 from hpctui.core.stacks.samples import Frame, StacksSummary
+
+NODE_LOCAL_LABEL = "use a Python environment on node-local disk (set python)"
 
 # A window must be at least this long before "most samples in importlib" means anything.
 IMPORT_MIN_SECONDS = 10.0
@@ -134,12 +137,14 @@ def _match_site(stack: tuple[Frame, ...]) -> tuple[_Site, Frame] | None:
     return None
 
 
-def diagnose(summary: StacksSummary, hot_min_seconds: float = 10.0) -> list[Finding]:
+def diagnose(summary: StacksSummary, hot_min_seconds: float = 10.0,
+             mount_of: Callable[[str], Mount | None] | None = None) -> list[Finding]:
     """The findings for one sampled process (empty when nothing looks wrong).
 
     A stuck process is judged by its stuck frames; one that moves is judged by its hottest
     stack, once that stack covers ``hot_min_seconds`` of the window (a second of samples
-    says nothing about slowness).
+    says nothing about slowness). ``mount_of`` (a path -> the node's mount holding it, from
+    the start-up watcher's mount table) lets slow imports say which filesystem they crawl on.
     """
     findings: list[Finding] = []
     if summary.stuck is not None:
@@ -170,15 +175,48 @@ def diagnose(summary: StacksSummary, hot_min_seconds: float = 10.0) -> list[Find
     if (summary.import_share >= IMPORT_MIN_SHARE and summary.window_seconds >= IMPORT_MIN_SECONDS
             and not any(f.site in ("file-lock", "nvml") for f in findings)):
         seconds = summary.import_share * summary.window_seconds
-        findings.append(Finding(
-            "slow-imports", None, "imports crawling",
-            f"{summary.import_share:.0%} of the last {summary.window_seconds:.0f} s went to importing "
-            "modules. Python environments on a network file system make every worker read thousands "
-            "of small files at start-up: use an environment on node-local disk or a container "
-            "image, or import less at start-up.",
-            seconds, None,
-            (Fix("use a Python environment on node-local disk (set python)"),)))
+        findings.append(_slow_imports(summary, seconds, mount_of))
     return findings
+
+
+def _slow_imports(summary: StacksSummary, seconds: float,
+                  mount_of: Callable[[str], Mount | None] | None) -> Finding:
+    """Imports taking most of the window: where the module read most lives decides the advice.
+    On a shared filesystem (nfs, lustre, gpfs, fuse.*...) every worker reads the same thousands
+    of files at once: a node-local environment helps. On a local one it would not: say so."""
+    share = (f"{summary.import_share:.0%} of the last {summary.window_seconds:.0f} s went to "
+             "importing modules")
+    top = summary.hot[0].stack if summary.hot else ()
+    frame = _top_import(top)
+    mount = mount_of(frame.filename) if (frame is not None and mount_of is not None) else None
+    if mount is None:
+        return Finding("slow-imports", None, "imports crawling",
+                       f"{share}. Python environments on a network file system make every worker "
+                       "read thousands of small files at start-up: use an environment on "
+                       "node-local disk or a container image, or import less at start-up.",
+                       seconds, frame, (Fix(NODE_LOCAL_LABEL),))
+    read = f"{share}, most of it in `{frame.filename}`, {mount.describe()}"
+    if mount.shared:
+        return Finding("slow-imports", None, f"imports crawling on {mount.fstype}",
+                       f"{read}: a shared filesystem every worker reads at once, thousands of "
+                       "small files each. Use an environment on node-local disk or a container "
+                       "image, or import less at start-up.", seconds, frame,
+                       (Fix(NODE_LOCAL_LABEL),))
+    return Finding("slow-imports", None, "imports slow on a local filesystem",
+                   f"{read}: a local filesystem, so moving the environment would not help; the "
+                   "imports themselves take the time (import less at start-up).", seconds, frame)
+
+
+def _top_import(stack: tuple[Frame, ...]) -> Frame | None:
+    """The innermost module-level frame under an import: the file being read and run."""
+    found = None
+    importing = False
+    for fr in stack:
+        if "importlib" in fr.filename:
+            importing = True
+        elif importing and fr.function == "<module>":
+            found = fr
+    return found
 
 
 def apply_fix(profile: Profile, fix: Fix) -> Profile:

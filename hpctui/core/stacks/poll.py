@@ -8,9 +8,11 @@ reads only the bytes appended since the last one. No Textual here.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from hpctui.core.stacks import hangsites
+from hpctui.core.stacks.mounts import Mount
 from hpctui.core.diagnosis.signals import StackReport
 from hpctui.core.stacks.samples import (SampleFile, SampleFileReader, StacksSummary, sample_files,
                                         summarize)
@@ -53,9 +55,15 @@ class StacksWatcher:
         return [r.file for r in self._readers.values()]
 
 
-def stack_reports(by_worker: dict[str, StacksSummary]) -> list[StackReport]:
+def stack_reports(by_worker: dict[str, StacksSummary],
+                  mount_of: Callable[[str, str], Mount | None] | None = None
+                  ) -> list[StackReport]:
     """The sampler's findings for every process, as `Signals.stacks` takes them, so the same
-    hang sites reach `diagnose()` and the findings pane."""
+    hang sites reach `diagnose()` and the findings pane. `mount_of(host, path)`, when the
+    start-up watcher recorded the nodes' mount tables, names the filesystem of slow imports."""
+    def on(host: str):
+        return None if mount_of is None else (lambda path: mount_of(host, path))
+
     return [StackReport(label, finding)
             for label, summary in sorted(by_worker.items())
-            for finding in hangsites.diagnose(summary)]
+            for finding in hangsites.diagnose(summary, mount_of=on(summary.file.host))]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hpctui.core.stacks.mounts import Mount
 from hpctui.core.stacks.samples import SampleFile, StacksSummary
 from hpctui.core.stacks.startup_records import StartupFileReader, startup_files
 from hpctui.core.stacks.startup_view import StartupProcess, startup_processes
@@ -41,6 +42,15 @@ class StartupWatcher:
                 for p in startup_processes(reader.file, by_pid):
                     found[p.label] = p
         return found
+
+
+    def mount_of(self, host: str, path: str) -> Mount | None:
+        """The mount holding `path` on `host`, from a watcher's record there (None: no record
+        of that node yet)."""
+        for reader in self._readers.values():
+            if reader.file.host == host and reader.file.mounts:
+                return reader.file.mount_of(path)
+        return None
 
 
 def placeholder_summary(p: StartupProcess, directory: str | os.PathLike) -> StacksSummary:

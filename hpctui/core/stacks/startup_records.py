@@ -13,6 +13,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from hpctui.core.stacks.mounts import Mount, mount_of
 
 SUFFIX = ".startup"
 MAX_VIEWS = 200  # views kept per process: start-up is short; a long one keeps its first and last
@@ -142,10 +143,12 @@ class StartupFile:
 
     def fs_of(self, path: str) -> str | None:
         """The filesystem type of ``path`` on the watched node (from its mount table)."""
-        for point, fstype, _ in self.mounts:
-            if path == point or path.startswith(point.rstrip("/") + "/"):
-                return fstype
-        return None
+        m = self.mount_of(path)
+        return m.fstype if m is not None else None
+
+    def mount_of(self, path: str | None) -> Mount | None:
+        """The mount of the watched node that holds ``path`` (type, mount point, source)."""
+        return mount_of(path, self.mounts)
 
 
 def _call(raw) -> tuple[Call | None, bool]:

@@ -13,8 +13,9 @@ except reading a quoted source line on a filesystem this machine shares. No Text
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from hpctui.core.stacks.mounts import Mount
 from hpctui.core.stacks.samples import Frame, Sample, SampleFile
 from hpctui.core.stacks.startup_records import Dump, DumpFrame, ProcView, StartupFile
 
@@ -49,6 +50,7 @@ class SlowImport:
     file: str
     seconds: float
     fs: str | None
+    mount: Mount | None = None  # the node's mount holding `file` (its type is `fs`)
 
 
 @dataclass(frozen=True)
@@ -83,13 +85,17 @@ class StartupStuck:
     where: Where | None
     view: ProcView | None  # the last /proc view: the blocking call and open files
     dump: Dump | None  # faulthandler's traceback, when the watcher took one
+    file_mount: Mount | None = None  # the node's mount holding `where.file`
 
     def describe(self, label: str) -> str:
         """The finding's one line: what is stuck, how long, where, in what."""
         parts = [f"{label} stuck {self.seconds:.0f} s {self.stage}"]
         tail = []
         if self.where is not None:
-            tail.append(self.where.describe())
+            # "on nfs4 mount /home": where the file it executes lives, when that is shared.
+            on = (f" {self.file_mount.describe()}" if self.file_mount is not None
+                  and self.file_mount.shared and not self.where.alternatives else "")
+            tail.append(self.where.describe() + on)
         if self.view is not None:
             tail.append("blocked in " + self.view.blocked_in())
         return parts[0] + (": " + ", ".join(tail) if tail else "")
@@ -169,7 +175,7 @@ def _imported_module(stack: tuple[Frame, ...], innermost: bool) -> Frame | None:
     return found
 
 
-def slow_imports(samples: list[Sample], rate: float, fs_of, top: int = TOP_IMPORTS
+def slow_imports(samples: list[Sample], rate: float, mount_of, top: int = TOP_IMPORTS
                  ) -> tuple[SlowImport, ...]:
     """The modules whose import the samples caught most, slowest first (top-level imports)."""
     per: dict[str, tuple[str, int]] = {}
@@ -180,7 +186,9 @@ def slow_imports(samples: list[Sample], rate: float, fs_of, top: int = TOP_IMPOR
             per[name] = (fr.filename, per.get(name, ("", 0))[1] + 1)
     step = 1.0 / rate if rate else 0.0
     ranked = sorted(per.items(), key=lambda kv: (-kv[1][1], kv[0]))[:top]
-    return tuple(SlowImport(name, file, round(n * step, 2), fs_of(file))
+    mounts = {file: mount_of(file) for _, (file, _) in ranked}
+    return tuple(SlowImport(name, file, round(n * step, 2),
+                            mounts[file].fstype if mounts[file] else None, mounts[file])
                  for name, (file, n) in ranked)
 
 
@@ -360,10 +368,13 @@ def startup_processes(sf: StartupFile, samples: dict[tuple[str, int], SampleFile
         start = sf.exec_time if pid == sf.child else (views[0].start or views[0].t)
         gone_at = sf.gone.get(pid) or (sf.exit[0] if pid == sf.child and sf.exit else None)
         now = gone_at if gone_at is not None else max(sf.last_beat, views[-1].t)
-        imports = (slow_imports(sample.samples, sample.rate, sf.fs_of)
+        imports = (slow_imports(sample.samples, sample.rate, sf.mount_of)
                    if sample is not None else ())
+        stuck = _stuck(sf, pid, views, sample, gone_at)
+        if stuck is not None and stuck.where is not None:
+            stuck = replace(stuck, file_mount=sf.mount_of(stuck.where.file))
         out.append(StartupProcess(
             f"{sf.host} {pid} ({role})", sf.host, pid, start,
-            _phases(sf, pid, sample, start, gone_at), _stuck(sf, pid, views, sample, gone_at),
+            _phases(sf, pid, sample, start, gone_at), stuck,
             imports, _ended(sf, pid), denied, now))
     return out

@@ -132,10 +132,17 @@ def test_an_unexplained_round_goes_to_the_observation_round_not_to_tls(tmp_path)
     # connected. Round 1 (as configured) sees nothing; round 2 observes and names the .pth.
     python = _env(tmp_path, {"zz_slow.pth": "import time; time.sleep(3600)\n"})
     out, doc = _doctor(tmp_path, "--config", _config(tmp_path, python, host=False),
-                       "--timeout", 12)
+                       "--timeout", 90)
     assert out.returncode == 1, out.stdout[-3000:] + out.stderr
     assert doc["changes"] == []
     assert [r["sampler"]["ran"] for r in doc["rounds"]] == [False, True]
+    # Round 1 did not wait for its 90 s: silent logs ended it, saying only what was seen.
+    first = doc["rounds"][0]
+    assert first["ended"].startswith("silent, observing the start-up next: job "), first["ended"]
+    assert "no worker connected" in first["ended"] and first["duration"] < 45, first
+    named = next(t["at"] for t in doc["timeline"]
+                 if t["what"] == "start-up" and "zz_slow.pth" in t["detail"])
+    assert named < 60, doc["timeline"]
     rule_ids = [f["rule_id"] for f in doc["findings"]]
     assert "startup-stuck" in rule_ids
     assert "zz_slow.pth" in doc["rounds"][1]["ended"]

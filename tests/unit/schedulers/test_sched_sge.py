@@ -67,8 +67,10 @@ def test_state_letters(raw, state):
 def test_error_reason_from_qstat_j():
     err = next(r for r in _rows("qstat_xml_r_states.xml").values() if r.raw_state == "Eqw")
     assert sge.wants_detail(err)
-    assert not any(sge.wants_detail(r) for r in _rows("qstat_xml_r_states.xml").values()
-                   if r.raw_state != "Eqw")
+    # Besides the error state, only a plain wait (qw) is asked about: held, running, arrays
+    # running show their reason or need none.
+    assert {r.raw_state for r in _rows("qstat_xml_r_states.xml").values()
+            if sge.wants_detail(r)} == {"Eqw", "qw"}
     assert sge.detail_command([err.job_id, "12"]) == ["qstat", "-j", f"{err.job_id},12"]
     reasons = sge.parse_detail((FIXTURES / "qstat_j_eqw.txt").read_text())
     # Two jobs in one report (qstat -j 8,9), each with its own error reason.
@@ -79,6 +81,27 @@ def test_error_reason_from_qstat_j():
     assert f"qmod -cj {job_id}" in reason
     assert "/out2/" in sorted(reasons.items())[1][1]
     assert sge.parse_detail("") == {}
+
+
+def test_pending_reason_from_scheduling_info():
+    # Recorded on the testbed: a job asking for more slots of PE smp than the node has, and
+    # one submitted with -h (`qstat -j <pending>,<held>`, as capture.sh runs it).
+    reasons = sge.parse_detail((FIXTURES / "qstat_j_qw.txt").read_text())
+    assert list(reasons.values()) == ['cannot run in PE "smp" because it only offers 0 slots',
+                                      "Job is in hold state"]
+
+
+def test_scheduling_info_spans_lines_and_says_nothing_when_turned_off():
+    block = ("job_number:                 7\n"
+             "scheduling info:            queue instance \"all.q@gecn01\" dropped because it is full\n"
+             "                            cannot run in PE \"smp\" because it only offers 0 slots\n"
+             "                            queue instance \"all.q@gecn01\" dropped because it is full\n")
+    assert sge.parse_detail(block) == {"7": 'queue instance "all.q@gecn01" dropped because it is '
+                                            'full; cannot run in PE "smp" because it only offers '
+                                            '0 slots'}
+    off = ("job_number:                 7\nscheduling info:            (Collecting of scheduler "
+           "job information is turned off)\n")
+    assert sge.parse_detail(off) == {}
 
 
 def test_queues():

@@ -51,6 +51,22 @@ def test_recorded_slow_imports():
     assert finding.fixes[0].is_advice_only
 
 
+def test_recorded_slow_imports_say_which_filesystem_they_crawl_on():
+    from hpctui.core.stacks.mounts import Mount
+
+    f = read_sample_file(FIXTURES / "slow-imports.stacks")
+    summary = summarize(f, window=30, stuck_after=3)
+    (nfs,) = diagnose(summary, mount_of=lambda path: Mount("/home", "nfs4", "fs01:/export/home"))
+    assert nfs.title == "imports crawling on nfs4" and nfs.evidence is not None
+    assert f"most of it in `{nfs.evidence.filename}`, on nfs4 mount /home (fs01:/export/home): a " \
+           "shared filesystem" in nfs.message
+    assert nfs.fixes[0].is_advice_only
+    # On the node's own disk a node-local environment would change nothing: no fix.
+    (local,) = diagnose(summary, mount_of=lambda path: Mount("/", "ext4", "/dev/sda1"))
+    assert local.title == "imports slow on a local filesystem" and local.fixes == ()
+    assert "on ext4 mount /: a local filesystem" in local.message
+
+
 def test_short_lock_wait_is_not_yet_a_finding():
     f = read_sample_file(FIXTURES / "lock-worker.stacks")
     f.samples = f.samples[:25]  # the first 2.5 s: imports and start-up
