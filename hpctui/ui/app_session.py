@@ -102,6 +102,7 @@ class SessionMixin:
                           str(walltime or ""))
             if self.selected_job is None and snap.jobs:
                 self._select_job(snap.jobs[0].job_id)
+            self._logs_follow_state(snap)
         logs = self.pane("logs")
         if self._pane_ready(logs) and logs.job_key in log_keys:
             logs.lines_added()
@@ -113,9 +114,19 @@ class SessionMixin:
         logs = self.pane("logs")
         if self._pane_ready(logs):
             logs.show_job(job_id, f"job {job_id}")
+            if self.session is not None:
+                self._logs_follow_state(self.session.snapshot())
         workers = self.pane("workers")
         if self._pane_ready(workers):
             workers.select_job(job_id)
+
+    def _logs_follow_state(self, snap) -> None:
+        """Tell the logs pane whether its job has a worker connected now (marks such as
+        `Waiting to connect to` are a sign of trouble only until then)."""
+        logs = self.pane("logs")
+        if self._pane_ready(logs) and logs.job_key is not None:
+            job = snap.job(str(logs.job_key))
+            logs.set_connected(bool(job is not None and job.connected))
 
     def on_queue_pane_job_selected(self, message: QueuePane.JobSelected) -> None:
         if message.job_id != self.selected_job:
