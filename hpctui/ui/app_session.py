@@ -183,7 +183,7 @@ class SessionMixin:
                                                workers_local=self.context.kind == "local")
             network.show_scheduler(facts)
             for warning in facts.warnings:
-                self.notify(warning, severity="warning", timeout=15)
+                self.notice("! " + warning)  # the status line and the notice log, no toast
 
         self._with_pane("network", show)
 

@@ -27,7 +27,10 @@ class LogView(ScrollView, can_focus=True):
     """Styled log lines, wrapped at the edge, newest at the bottom, at most `max_lines` kept."""
 
     DEFAULT_CSS = """
-    LogView { background: $surface; color: $foreground; overflow-y: scroll; overflow-x: hidden; }
+    LogView {
+        background: $surface; color: $foreground; overflow-y: scroll; overflow-x: hidden;
+        scrollbar-size-vertical: 1;  /* a cell more for the text in a narrow pane */
+    }
     LogView.-nowrap { overflow-x: auto; }
     LogView:focus { background-tint: $foreground 5%; }
     """
