@@ -88,3 +88,17 @@ def test_waiting_to_connect_is_a_sign_only_until_the_jobs_worker_connected():
     timeout = classify_line("OSError: Timed out trying to connect to tcp://10.0.0.1:8786")
     assert in_force(timeout, connected=True) == timeout
     assert legend(timeout.marks).startswith("connect-timeout: the worker could not reach")
+
+
+def test_the_quick_pass_finds_what_each_marks_own_case_blind_search_finds():
+    import re
+
+    from hpctui.core.logs.marks import _ANY, lowered
+
+    assert lowered(r"CANCELLED AT \S+ DUE \(x\) [\w.]+") == r"cancelled at \S+ due \(x\) [\w.]+"
+    every = re.compile("|".join(f"(?:{m.regex})" for m in MARKS), re.IGNORECASE)
+    texts = [text for text, _, _ in CASES] + [
+        text.upper() for text, _, _ in CASES] + ["TIMED OUT TRYING TO CONNECT TO x",
+                                                "Slurmstepd: CANCELLED AT 2026 DUE TO TIME LIMIT"]
+    for text in texts:
+        assert bool(_ANY.search(text.lower())) == bool(every.search(text)), text
