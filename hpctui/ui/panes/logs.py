@@ -47,7 +47,7 @@ class LogsPane(Pane):
     ]
     DEFAULT_CSS = """
     LogsPane > #logs-title { height: 1; color: $text-muted; }
-    LogsPane > #logs-legend { display: none; height: auto; max-height: 3; color: $text-muted; }
+    LogsPane > #logs-legend { display: none; height: auto; max-height: 2; color: $text-muted; }
     LogsPane > #logs-legend.-marks { display: block; }
     LogsPane > #logs-filter { display: none; height: 3; }
     LogsPane > #logs-filter.-open { display: block; }
@@ -205,6 +205,7 @@ class LogsPane(Pane):
         from hpctui.core.logs.marks import legend
 
         box = self.query_one("#logs-legend", Static)
-        box.set_class(bool(self._marks), "-marks")
-        text = legend(self._marks.values())
+        # A traceback says what it is; the legend is for the failure signs.
+        text = legend(m for m in self._marks.values() if m.failure_mode is not None)
+        box.set_class(bool(text), "-marks")
         box.update(Text("▶ still true for this job: " + text if text else "", overflow="ellipsis"))

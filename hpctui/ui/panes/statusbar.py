@@ -29,6 +29,10 @@ class StatusBar(Static):
         background: $panel;
         color: $text;
         padding: 0 1;
+        /* Each line one row, cut with an ellipsis: a wrapped first line pushed the notice
+           line out of the bar's two rows. */
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
