@@ -216,8 +216,11 @@ class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, DiagnosisMixin, App)
 
         self.notices.append((time.strftime("%H:%M:%S"), text))
         del self.notices[:-NOTICES_KEPT]
-        self._status.unread_notices += 1
-        self._status.notice = text
+        status = getattr(self, "_status", None)
+        if status is None:  # before the first frame: the log has it
+            return
+        status.unread_notices += 1
+        status.notice = text
         timer = getattr(self, "_notice_timer", None)
         if timer is not None:
             timer.stop()
