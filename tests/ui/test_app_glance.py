@@ -91,6 +91,15 @@ async def test_a_connected_local_workers_waiting_to_connect_line_is_not_marked(t
         assert pane.connected
         assert not any(s.startswith("▶") or "waiting-to-connect" in s for s in waiting), waiting
         assert "waiting-to-connect" not in str(pane.query_one("#logs-legend").render())
+        # Its job ended after the worker connected: still no sign of trouble.
+        job_id = pane.job_key
+        await pilot.press("minus")
+        await pilot_until(pilot, lambda: app.session.snapshot().job(job_id).phase.value
+                          == "ended", "the job ended")
+        app.bridge.mark_dirty()  # a redraw after the end, whatever the timer did before
+        await pilot_until(pilot, lambda: not app.bridge._snapshot_dirty, "a redraw")
+        waiting = [s for s in pane.shown_lines() if "Waiting to connect to" in s]
+        assert pane.connected and not any(s.startswith("▶") for s in waiting), waiting
         # Had the job no worker connected, the same line would be a sign, with its legend.
         pane.set_connected(False)
         await pilot_until(pilot, lambda: any(s.startswith("▶") and "Waiting to connect" in s
