@@ -56,6 +56,28 @@ async def test_follow_scrolls_to_the_newest_row_and_a_resize_rewraps():
         assert _rows(view)[-1].startswith("07 ")
 
 
+async def test_with_wrap_off_each_line_is_one_row_seen_from_the_horizontal_offset():
+    app = ViewApp()
+    async with app.run_test(size=(24, 6)) as pilot:
+        view = app.query_one(LogView)
+        view.auto_scroll = False
+        width = view.scrollable_content_region.width
+        view.write_lines([Text("short"), Text("x" * width + "tail")])
+        view.set_wrap(False)
+        await pilot.pause()
+        assert view.virtual_size.height == 2
+        assert view.virtual_size.width == width + 4  # the widest line
+        assert _rows(view)[1] == "x" * view.scrollable_content_region.width
+        view.scroll_to(x=view.max_scroll_x, animate=False, immediate=True)  # to the far right
+        await pilot.pause()
+        assert view.scroll_offset.x == 4
+        assert _rows(view)[1] == "x" * (width - 4) + "tail"
+        assert _rows(view)[0].strip() == "t"  # "short" from its fifth cell
+        view.set_wrap(True)
+        await pilot.pause()
+        assert view.scroll_offset.x == 0 and view.virtual_size.height == 3
+
+
 class LogsApp(App):
     def __init__(self, buffer: LogBuffer) -> None:
         super().__init__()

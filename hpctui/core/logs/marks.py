@@ -117,7 +117,6 @@ MARKS: tuple[LogMark, ...] = (
 )
 
 
-
 def lowered(pattern: str) -> str:
     """`pattern` with its literal letters in lower case and its escapes (`\\S`, `\\(`) kept:
     on lower-cased text it matches as the pattern does with IGNORECASE."""

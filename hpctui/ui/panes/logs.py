@@ -72,8 +72,8 @@ class LogsPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static("no job selected: pick one in the queue pane", id="logs-title")
-        # Disabled while closed: a hidden Input could still take the focus (and the keys).
         yield Static("", id="logs-legend")
+        # Disabled while closed: a hidden Input could still take the focus (and the keys).
         yield Input(placeholder="filter (substring; Enter applies, Esc clears)", id="logs-filter",
                     disabled=True)
         yield LogView(max_lines=MAX_SHOWN, indent=compact_indent(), id="logs-view")
