@@ -21,7 +21,7 @@ from textual.widgets import Footer
 from hpctui.core.session.context import LaunchContext
 from hpctui.core.batch.kinds import KINDS
 from hpctui.core.logs.buffer import LogBuffer
-from hpctui.ui.layout import GRID_MIN_SIZE, FocusPaneRequested, PaneArea, tab_bar
+from hpctui.ui.layout import GRID_MIN_SIZE, LOGS_MIN_WIDTH, FocusPaneRequested, PaneArea, tab_bar
 from hpctui.ui.app_diagnosis import DiagnosisMixin
 from hpctui.ui.app_editing import EditingMixin
 from hpctui.ui.app_preflight import PreflightMixin
@@ -47,6 +47,7 @@ from hpctui.ui.screens.help import HelpScreen
 
 
 NOTICE_S = 20.0  # seconds a notice holds the status bar's second line
+NOTICES_KEPT = 200  # the notice log's length
 
 
 class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, DiagnosisMixin, App):
@@ -64,6 +65,8 @@ class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, DiagnosisMixin, App)
         Binding("S", "scale_to", "Scale to N"),
         Binding("K", "sample_scheduler", "Sample the scheduler (hpctui itself)", show=False),
         Binding("ctrl+t", "toggle_auto_apply", "Auto-apply on/off", show=False),
+        Binding("z", "zoom", "Zoom pane"),
+        Binding("n", "notices", "Notices"),
         *(Binding(str(i), f"show_pane({i})", f"Pane {i}", show=False) for i in range(1, 10)),
     ]
 
@@ -92,6 +95,7 @@ class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, DiagnosisMixin, App)
         self.early = None
         self._diagnosed_version = -1
         self._generation = 0
+        self.notices: list[tuple[str, str]] = []  # (HH:MM:SS, whole text), oldest first
         self._pane_waiting: dict[str, list[Callable]] = {}  # pane id -> uses (`_with_pane`)
         self._workspace_loader = workspace_loader or self._default_loader
         self._session_factory = session_factory or self._default_session
@@ -150,7 +154,8 @@ class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, DiagnosisMixin, App)
         self._apply_size(event.size.width, event.size.height)
 
     def _apply_size(self, width: int, height: int) -> None:
-        self.pane_area.set_grid(width >= GRID_MIN_SIZE[0] and height >= GRID_MIN_SIZE[1])
+        self.pane_area.set_grid(width >= GRID_MIN_SIZE[0] and height >= GRID_MIN_SIZE[1],
+                                wide_logs=width / 3 < LOGS_MIN_WIDTH)
 
     @property
     def pane_area(self) -> PaneArea:
@@ -165,7 +170,10 @@ class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, DiagnosisMixin, App)
         self.show_pane(message.pane_id)
 
     def show_pane(self, pane_id: str) -> None:
-        """Show a pane (tab and grid alike) and focus it."""
+        """Show a pane (tab and grid alike) and focus it; another pane than the zoomed one
+        ends the zoom."""
+        if self.pane_area.zoomed not in (None, pane_id):
+            self._set_zoom(None)
         self._tabs.set_active(pane_id)
         self.pane_area.show(pane_id)
         pane = self.pane_area.pane(pane_id)
@@ -173,6 +181,23 @@ class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, DiagnosisMixin, App)
             focusable = [w for w in pane.query("*") if w.focusable]
             if focusable:
                 focusable[0].focus()
+
+    def action_zoom(self) -> None:
+        """The focused pane (else the active one) fills the screen; again: back."""
+        if self.pane_area.zoomed is not None:
+            self._set_zoom(None)
+            return
+        pane_id = self.pane_area.active
+        for node in (self.focused.ancestors_with_self if self.focused else ()):
+            if isinstance(node, Pane) and node.parent is self.pane_area:
+                pane_id = node.PANE_ID
+                break
+        self._set_zoom(pane_id)
+        self.show_pane(pane_id)
+
+    def _set_zoom(self, pane_id: str | None) -> None:
+        self.pane_area.zoom(pane_id)
+        self._tabs.display = pane_id is None  # the zoomed pane takes the tab bar's row too
 
     def action_show_pane(self, number: int) -> None:
         if 1 <= number <= len(self._panes):
@@ -184,9 +209,18 @@ class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, DiagnosisMixin, App)
             self.pane("script").select_header_line(message.detail)
 
     def notice(self, text: str) -> None:
-        """One line in the status bar: the last thing that happened. After NOTICE_S the line
-        goes back to the `ssh -L` command for the dashboard (the notice stays in the panes)."""
-        self._status.notice = text
+        """One line in the status bar: the last thing that happened (its first line, with how
+        many came since the log was last opened); the whole text goes to the notice log (`n`).
+        After NOTICE_S the line goes back to the `ssh -L` command for the dashboard."""
+        import time
+
+        self.notices.append((time.strftime("%H:%M:%S"), text))
+        del self.notices[:-NOTICES_KEPT]
+        status = getattr(self, "_status", None)
+        if status is None:  # before the first frame: the log has it
+            return
+        status.unread_notices += 1
+        status.notice = text
         timer = getattr(self, "_notice_timer", None)
         if timer is not None:
             timer.stop()
@@ -194,6 +228,26 @@ class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, DiagnosisMixin, App)
 
     def _clear_notice(self) -> None:
         self._status.notice = ""
+
+    def notify(self, message, *, title: str = "", severity: str = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Textual's toasts cover the panes: what hpctui or Textual itself would toast is a
+        notice instead (status line, notice log)."""
+        from rich.errors import MarkupError
+        from rich.text import Text
+
+        try:
+            plain = Text.from_markup(message).plain if markup else str(message)
+        except MarkupError:  # brackets that are text ("['lo', 'eth0']")
+            plain = str(message)
+        mark = {"warning": "! ", "error": "✗ "}.get(severity, "")
+        self.notice(mark + (f"{title}: " if title else "") + plain)
+
+    def action_notices(self) -> None:
+        from hpctui.ui.screens.notices import NoticeLogScreen
+
+        self._status.unread_notices = 0
+        self.push_screen(NoticeLogScreen(self.notices))
 
     # -- help, palette, quit -----------------------------------------------------------
 

@@ -14,7 +14,7 @@ from hpctui.ui.panes.base import Pane
 from hpctui.ui.panes.queue import QueuePane
 from hpctui.ui.screens.quit import QuitScreen
 from hpctui.ui.screens.scale import ScaleScreen
-from hpctui.ui.snapshot_view import draw_snapshot
+from hpctui.ui.snapshot_view import NOT_CONNECTED, draw_snapshot
 
 DIAGNOSE_S = 1.0  # how often diagnosis may run when new signals arrived
 
@@ -102,6 +102,7 @@ class SessionMixin:
                           str(walltime or ""))
             if self.selected_job is None and snap.jobs:
                 self._select_job(snap.jobs[0].job_id)
+            self._logs_follow_state(snap)
         logs = self.pane("logs")
         if self._pane_ready(logs) and logs.job_key in log_keys:
             logs.lines_added()
@@ -113,9 +114,25 @@ class SessionMixin:
         logs = self.pane("logs")
         if self._pane_ready(logs):
             logs.show_job(job_id, f"job {job_id}")
+            if self.session is not None:
+                self._logs_follow_state(self.session.snapshot())
         workers = self.pane("workers")
         if self._pane_ready(workers):
             workers.select_job(job_id)
+
+    def _logs_follow_state(self, snap) -> None:
+        """Tell the logs pane whether its job's worker connected (marks such as `Waiting to
+        connect to` are a sign of trouble only until then): one is connected now, or one was
+        and the job has not been left running without one since (it ended, or is ending)."""
+        ever = getattr(self, "_jobs_ever_connected", None)
+        if ever is None:
+            ever = self._jobs_ever_connected = set()
+        ever.update(j.job_id for j in snap.jobs if j.connected)
+        logs = self.pane("logs")
+        if self._pane_ready(logs) and logs.job_key is not None:
+            job = snap.job(str(logs.job_key))
+            logs.set_connected(job is not None and (bool(job.connected) or (
+                job.job_id in ever and job.phase.value != NOT_CONNECTED)))
 
     def on_queue_pane_job_selected(self, message: QueuePane.JobSelected) -> None:
         if message.job_id != self.selected_job:
@@ -172,7 +189,7 @@ class SessionMixin:
                                                workers_local=self.context.kind == "local")
             network.show_scheduler(facts)
             for warning in facts.warnings:
-                self.notify(warning, severity="warning", timeout=15)
+                self.notice("! " + warning)  # the status line and the notice log, no toast
 
         self._with_pane("network", show)
 

@@ -3,7 +3,10 @@
 At 80x24 one pane shows at a time (the tab bar picks it). From GRID_MIN_SIZE up, the panes
 sit in a grid: job script, queue and logs (two rows high) on top, workers below the queue,
 and one "side" pane (settings, network or stacks, whichever tab was picked last) below the
-script. The same widgets serve both layouts: switching only changes CSS classes.
+script. The same widgets serve both layouts: switching only changes CSS classes. Where a
+third of the width is under LOGS_MIN_WIDTH the Logs column gets that width and the other two
+share the rest (log lines are the widest text on the screen). `z` zooms one pane to the
+whole area and back (`zoom`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from textual.widgets import Static
 from hpctui.ui.panes.base import Pane
 
 GRID_MIN_SIZE = (120, 36)  # width, height
+LOGS_MIN_WIDTH = 60  # columns the Logs pane gets in the grid, when a third would be fewer
 SIDE_PANES = ("settings", "network", "findings", "stacks")
 
 
@@ -35,8 +39,10 @@ class PaneArea(Container):
         grid-columns: 1fr 1fr 1fr;
         grid-rows: 1fr 1fr;
     }
+    PaneArea.-grid.-wide-logs { grid-columns: 1fr 1fr %d; }
     PaneArea.-grid > #pane-logs { row-span: 2; }
-    """
+    PaneArea.-zoom { layout: vertical; }
+    """ % LOGS_MIN_WIDTH
 
     def __init__(self, panes: list[Pane]) -> None:
         super().__init__(id="pane-area")
@@ -44,6 +50,7 @@ class PaneArea(Container):
         self.active = panes[0].PANE_ID if panes else ""
         self.side = next((p.PANE_ID for p in panes if p.PANE_ID in SIDE_PANES), "")
         self.grid = False
+        self.zoomed: str | None = None  # the pane that fills the area, if one does
 
     def compose(self) -> ComposeResult:
         # Grid order matters: script, queue, logs on row one; the side pane and workers on row two.
@@ -80,16 +87,25 @@ class PaneArea(Container):
             self.side = pane_id
         self._refresh_classes()
 
-    def set_grid(self, grid: bool) -> None:
+    def set_grid(self, grid: bool, wide_logs: bool = False) -> None:
         self.grid = grid
-        self.set_class(grid, "-grid")
+        self.set_class(wide_logs, "-wide-logs")
+        self._refresh_classes()
+
+    def zoom(self, pane_id: str | None) -> None:
+        """Fill the area with one pane (`None`: back to the tabs or the grid)."""
+        self.zoomed = pane_id
         self._refresh_classes()
 
     def _refresh_classes(self) -> None:
+        self.set_class(self.grid and self.zoomed is None, "-grid")
+        self.set_class(self.zoomed is not None, "-zoom")
         # All panes, mounted or not yet (Lazy): classes can be set before mounting.
         for pane in self._panes:
             pid = pane.PANE_ID
-            if self.grid:
+            if self.zoomed is not None:
+                shown = pid == self.zoomed
+            elif self.grid:
                 shown = pid not in SIDE_PANES or pid == self.side
             else:
                 shown = pid == self.active

@@ -7,6 +7,7 @@ wraps to at the current width (from its cell length: lines break at the edge, li
 terminal's, and the rows after the first are indented by `indent` cells so a prefix column
 stays clear). `render_line` finds the line under a row with a binary search and
 renders that line alone, cached, so a frame costs the rows it shows whatever the log holds.
+With `wrap` off every line is one row and the view scrolls sideways instead.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ class LogView(ScrollView, can_focus=True):
     """Styled log lines, wrapped at the edge, newest at the bottom, at most `max_lines` kept."""
 
     DEFAULT_CSS = """
-    LogView { background: $surface; color: $foreground; overflow-y: scroll; overflow-x: hidden; }
+    LogView {
+        background: $surface; color: $foreground; overflow-y: scroll; overflow-x: hidden;
+        scrollbar-size-vertical: 1;  /* a cell more for the text in a narrow pane */
+    }
+    LogView.-nowrap { overflow-x: auto; }
     LogView:focus { background-tint: $foreground 5%; }
     """
 
@@ -39,6 +44,8 @@ class LogView(ScrollView, can_focus=True):
         self.max_lines = max_lines
         self.indent = indent
         self.auto_scroll = True
+        self.wrap = True
+        self._widest = 0  # the widest line's cells (the virtual width with `wrap` off)
         self._texts: list[Text] = []
         self._cells: list[int] = []  # each line's width in cells, unwrapped
         self._starts: list[int] = []  # the first row of each line at `_width`
@@ -68,6 +75,7 @@ class LogView(ScrollView, can_focus=True):
                 text = text.copy()
                 text.expand_tabs()
             cells = text.cell_len
+            self._widest = max(self._widest, cells)
             self._texts.append(text)
             self._cells.append(cells)
             self._starts.append(self._rows)
@@ -77,10 +85,12 @@ class LogView(ScrollView, can_focus=True):
             drop = len(self._texts) - self.max_lines
             del self._texts[:drop], self._cells[:drop]
             self._first += drop
+            self._widest = max(self._cells, default=0)
             self._rebuild()
         self._update_size()
 
     def clear(self) -> None:
+        self._widest = 0
         self._texts.clear()
         self._cells.clear()
         self._starts.clear()
@@ -99,8 +109,27 @@ class LogView(ScrollView, can_focus=True):
         """Cells of text on a continuation row (the indent never takes the whole row)."""
         return max(1, width - min(self.indent, width // 2))
 
+    def set_wrap(self, wrap: bool) -> None:
+        """Wrap long lines at the edge (on), or keep each on one row and scroll sideways."""
+        if wrap != self.wrap:
+            self.wrap = wrap
+            self.set_class(not wrap, "-nowrap")
+            self._rebuild()
+            if wrap:
+                self.scroll_to(x=0, animate=False, immediate=True)
+            self._update_size()
+
+    def set_indent(self, indent: int) -> None:
+        """Cells the wrapped rows of a line start right of its first row."""
+        if indent < 0:
+            raise ValueError(f"indent: must be >= 0, got {indent!r}")
+        if indent != self.indent:
+            self.indent = indent
+            self._rebuild()
+            self._update_size()
+
     def _rows_of(self, cells: int, width: int) -> int:
-        if cells <= width:
+        if cells <= width or not self.wrap:
             return 1
         return 1 + -(-(cells - width) // self._rest_width(width))
 
@@ -113,8 +142,12 @@ class LogView(ScrollView, can_focus=True):
         self._starts, self._rows = starts, rows
         self._strips.clear()
 
+    @property
+    def _virtual_width(self) -> int:
+        return self._wrap_width if self.wrap else max(self._wrap_width, self._widest)
+
     def _update_size(self) -> None:
-        self.virtual_size = Size(self._wrap_width, self._rows)
+        self.virtual_size = Size(self._virtual_width, self._rows)
         if self.auto_scroll:
             self.scroll_end(animate=False, immediate=False, x_axis=False)
         self.refresh()
@@ -125,7 +158,7 @@ class LogView(ScrollView, can_focus=True):
             at_end = self.auto_scroll or self.scroll_offset.y >= self.max_scroll_y
             self._width = width
             self._rebuild()
-            self.virtual_size = Size(width, self._rows)
+            self.virtual_size = Size(self._virtual_width, self._rows)
             if at_end:
                 self.scroll_end(animate=False, immediate=False, x_axis=False)
 
@@ -135,14 +168,29 @@ class LogView(ScrollView, can_focus=True):
 
     # -- rendering -------------------------------------------------------------------
 
+    def render_lines(self, crop):
+        # `rich_style` walks the widget's ancestors' styles (~0.1 ms): once a frame, not
+        # once a row.
+        self._row_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._row_style = None
+
+    @property
+    def _style_now(self):
+        return getattr(self, "_row_style", None) or self.rich_style
+
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
         width = self.scrollable_content_region.width or self._wrap_width
         if row >= self._rows or not self._texts:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style_now)
         index = bisect_right(self._starts, row) - 1
         part = row - self._starts[index]
         key = (self._first + index, part)
+        if not self.wrap:
+            return self._unwrapped(index, width)
         strip = self._strips.get(key)
         if strip is None:
             full = Strip(list(self._texts[index].render(self.app.console)))
@@ -154,5 +202,15 @@ class LogView(ScrollView, can_focus=True):
                 start = wrap + (part - 1) * rest
                 strip = Strip([Segment(" " * (wrap - rest)), *full.crop(start, start + rest)])
             self._strips[key] = strip
-        return strip.extend_cell_length(width).crop(0, width).apply_style(self.rich_style)
+        return strip.extend_cell_length(width).crop(0, width).apply_style(self._style_now)
 
+
+    def _unwrapped(self, index: int, width: int) -> Strip:
+        """Line `index` on one row, seen from the horizontal scroll offset."""
+        key = (self._first + index, -1)
+        full = self._strips.get(key)
+        if full is None:
+            full = Strip(list(self._texts[index].render(self.app.console)))
+            self._strips[key] = full
+        x = self.scroll_offset.x
+        return full.crop(x, x + width).extend_cell_length(width).apply_style(self._style_now)

@@ -110,17 +110,22 @@ async def test_leftovers_of_a_killed_hpctui_are_offered_and_cancelled(tmp_path):
             job.kill()
 
 
-def _notifications(app: HpcTuiApp) -> list[str]:
-    """Every notification the app shows from now on (toasts expire; this list does not)."""
-    shown: list[str] = []
-    notify = app.notify
+class _Notices:
+    """Every notice the app shows, as text (the status line moves on; the notice log keeps
+    them all)."""
 
-    def record(message, *args, **kwargs):
-        shown.append(str(message))
-        return notify(message, *args, **kwargs)
+    def __init__(self, app: HpcTuiApp) -> None:
+        self.app = app
 
-    app.notify = record
-    return shown
+    def __iter__(self):
+        return iter([text for _, text in self.app.notices])
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
+def _notifications(app: HpcTuiApp) -> _Notices:
+    return _Notices(app)
 
 
 def _open_warnings(app: HpcTuiApp) -> list[str]:

@@ -4,6 +4,11 @@ The log pane colours lines by level and highlights the ones that matter; the dia
 look for the same signs. The signs are the symptom texts of the failure-mode catalogue
 (`failure_mode` is its row number), matched loosely because wording varies across versions
 of distributed, dask-jobqueue and the batch systems.
+
+Some signs are trouble only until something happens: `Waiting to connect to` is every
+worker's start-up line, and a sign of trouble only while that job's worker has not connected.
+Such a mark names the state that ends it (`until`), and `in_force` drops it once that state
+holds for the line's job, so a healthy worker's log carries no warning.
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ class LogMark:
     level: Level
     failure_mode: int | None  # row in the failure-mode catalogue, None for generic signs
     summary: str
+    until: str | None = None  # UNTIL_CONNECTED: a sign only while the job has no worker connected
+
+
+UNTIL_CONNECTED = "connected"
 
 
 # The symptom texts, as users see them in worker logs, job stderr and submit errors.
@@ -43,7 +52,7 @@ MARKS: tuple[LogMark, ...] = (
     LogMark("nanny-connect-timeout", r"Timed out connecting Nanny", Level.ERROR, 1,
             "the nanny could not reach the scheduler's address"),
     LogMark("waiting-to-connect", r"Waiting to connect to", Level.WARNING, 1,
-            "the worker keeps retrying the scheduler's address"),
+            "the worker has not reached the scheduler's address yet", until=UNTIL_CONNECTED),
     LogMark("nanny-failed", r"Nanny failed to start", Level.ERROR, 1,
             "the worker process never started"),
     LogMark("failure-to-start", r"failure-to-start-<class '[\w.]+'>", Level.ERROR, 1,
@@ -107,8 +116,21 @@ MARKS: tuple[LogMark, ...] = (
             "a Python exception"),
 )
 
-# One pass over the line decides whether any mark can match, so ordinary lines cost one search.
-_ANY = re.compile("|".join(f"(?:{m.regex})" for m in MARKS), re.IGNORECASE)
+
+def lowered(pattern: str) -> str:
+    """`pattern` with its literal letters in lower case and its escapes (`\\S`, `\\(`) kept:
+    on lower-cased text it matches as the pattern does with IGNORECASE."""
+    out, escaped = [], False
+    for ch in pattern:
+        out.append(ch if escaped else ch.lower())
+        escaped = not escaped and ch == "\\"
+    return "".join(out)
+
+
+# One pass over the line decides whether any mark can match, so ordinary lines cost one search:
+# case-sensitive over the lower-cased line, as IGNORECASE over 30 alternatives costs 3-4
+# times as much (every line drawn in the Logs pane pays it).
+_ANY = re.compile(lowered("|".join(f"(?:{m.regex})" for m in MARKS)))
 _EACH = tuple((m, re.compile(m.regex, re.IGNORECASE)) for m in MARKS)
 
 # Levels as distributed logs them (`... - distributed.worker - WARNING - ...`), as bracketed
@@ -129,6 +151,7 @@ class LineClass:
 
     level: Level | None
     marks: tuple[LogMark, ...] = ()
+    own_level: Level | None = None  # the level the line itself says, before its marks
 
     @property
     def matters(self) -> bool:
@@ -144,9 +167,32 @@ def classify_line(text: str) -> LineClass:
         word = next(g for g in found.groups() if g)
         level = _LEVEL_WORDS[word.lower()]
     marks: tuple[LogMark, ...] = ()
-    if _ANY.search(text):
+    if _ANY.search(text.lower()):
         marks = tuple(m for m, rx in _EACH if rx.search(text))
-        for m in marks:
-            if level is None or _RANK[m.level] < _RANK[level]:
-                level = m.level
-    return LineClass(level, marks)
+    return _with_marks(level, marks)
+
+
+def _with_marks(own: Level | None, marks: tuple[LogMark, ...]) -> LineClass:
+    level = own
+    for m in marks:
+        if level is None or _RANK[m.level] < _RANK[level]:
+            level = m.level
+    return LineClass(level, marks, own)
+
+
+def in_force(cls: LineClass, connected: bool) -> LineClass:
+    """`cls` with only the marks still true for its job: those `until` the job's worker
+    connected drop out while it is (`connected`), and the level goes back to the line's own."""
+    if not connected or not any(m.until == UNTIL_CONNECTED for m in cls.marks):
+        return cls
+    return _with_marks(cls.own_level, tuple(m for m in cls.marks if m.until != UNTIL_CONNECTED))
+
+
+def legend(marks) -> str:
+    """What the marks mean, one clause each (`waiting-to-connect: ... (until it connects)`)."""
+    seen: dict[str, str] = {}
+    for m in marks:
+        if m.name not in seen:
+            note = " (until a worker of the job connects)" if m.until == UNTIL_CONNECTED else ""
+            seen[m.name] = f"{m.name}: {m.summary}{note}"
+    return "; ".join(seen.values())

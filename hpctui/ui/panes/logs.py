@@ -1,9 +1,13 @@
 """The logs pane: the selected job's stdout and stderr, live, with a filter and marked lines.
 
 Lines live in the app's bounded LogBuffer (state down); this pane only draws the selected
-job's lines from it. Warnings and errors are coloured and also prefixed, so they read the
-same with NO_COLOR; lines that matter for diagnosis (connection time-outs, `Waiting to
-connect to`, tracebacks, ...) carry a "▶" marker and the mark's name.
+job's lines from it, compact by default (`hpctui/core/logs/compact.py`: `07:20:39 I worker
+...`), or raw (`r`) exactly as written with their stream. The filter always runs on the raw
+text. Warnings and errors are coloured and also prefixed, so they read the same with
+NO_COLOR; lines that matter for diagnosis (connection time-outs, tracebacks, ...) carry a "▶"
+marker and the mark's name while the sign is still true for the job (a `Waiting to connect
+to` line is not one once the job's worker connected), and a legend line says what the marks
+shown mean.
 
 The view (`hpctui/ui/logview.py`) renders only the rows on screen; styling a line still costs
 (its marks are regexes), so a flood is drawn at most DRAW_BUDGET lines at a time, with a
@@ -20,29 +24,13 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from hpctui.core.logs.buffer import LogBuffer, line_matcher
+from hpctui.core.logs.compact import CompactState
 from hpctui.ui.logview import LogView
 from hpctui.ui.panes.base import Pane
+from hpctui.ui.panes.logs_style import RAW_PREFIX_CELLS, compact_indent, styled_line
 
 MAX_SHOWN = 5_000  # lines kept on screen; the buffer holds what there is to filter from
-PREFIX_CELLS = 6  # "▶ err│": wrapped rows start under the text, not under the prefix
 DRAW_BUDGET = 200  # lines styled per step (~15 ms); the rest after the next frame
-
-
-def styled_line(stream: str, text: str) -> Text:
-    """One log line as styled text: level colour, a prefix for errors, a marker for signs."""
-    from hpctui.core.logs.marks import Level, classify_line  # its regexes compile on first use
-
-    cls = classify_line(text)
-    prefix = "▶ " if cls.matters else "  "
-    style = ""
-    if cls.level is Level.ERROR:
-        style = "bold red"
-    elif cls.level is Level.WARNING:
-        style = "yellow"
-    line = Text(prefix + ("err│" if stream == "err" else "out│") + text, style=style)
-    if cls.matters:
-        line.append("  ← " + ", ".join(m.name for m in cls.marks), style="bold")
-    return line
 
 
 class LogsPane(Pane):
@@ -53,10 +41,14 @@ class LogsPane(Pane):
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
         Binding("f", "toggle_follow", "Follow on/off"),
+        Binding("r", "toggle_raw", "Raw/compact"),
+        Binding("w", "toggle_wrap", "Wrap on/off"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
     DEFAULT_CSS = """
     LogsPane > #logs-title { height: 1; color: $text-muted; }
+    LogsPane > #logs-legend { display: none; height: auto; max-height: 2; color: $text-muted; }
+    LogsPane > #logs-legend.-marks { display: block; }
     LogsPane > #logs-filter { display: none; height: 3; }
     LogsPane > #logs-filter.-open { display: block; }
     LogsPane > LogView { height: 1fr; }
@@ -69,16 +61,22 @@ class LogsPane(Pane):
         self.job_label = ""
         self.follow = True
         self.pattern = ""
+        self.compact = True  # `r`: False shows each line exactly as written
+        self.wrap = True  # `w`: False keeps each line on one row, scrolled sideways
+        self.connected = False  # a worker of the shown job is connected (ends some marks)
+        self._state = CompactState()  # the compact rendering's context (date, traceback)
+        self._marks: dict[str, object] = {}  # the marks on the lines drawn, by name (legend)
         self._last_seq = -1  # newest buffer entry already drawn
         self._backlog: list = []  # entries waiting for their turn to be drawn
         self._draining = False
 
     def compose(self) -> ComposeResult:
         yield Static("no job selected: pick one in the queue pane", id="logs-title")
+        yield Static("", id="logs-legend")
         # Disabled while closed: a hidden Input could still take the focus (and the keys).
         yield Input(placeholder="filter (substring; Enter applies, Esc clears)", id="logs-filter",
                     disabled=True)
-        yield LogView(max_lines=MAX_SHOWN, indent=PREFIX_CELLS, id="logs-view")
+        yield LogView(max_lines=MAX_SHOWN, indent=compact_indent(), id="logs-view")
 
     @property
     def view(self) -> LogView:
@@ -92,7 +90,16 @@ class LogsPane(Pane):
         """Switch to another job's lines (redraws from the buffer)."""
         self.job_key = key
         self.job_label = label
+        self.connected = False  # until the app says otherwise (`set_connected`)
         self._redraw()
+
+    def set_connected(self, connected: bool) -> None:
+        """Whether a worker of the shown job is connected now: the marks that last only
+        until then (`Waiting to connect to`) come and go with it."""
+        if connected != self.connected:
+            self.connected = connected
+            if self.job_key is not None:
+                self._redraw()
 
     def lines_added(self) -> None:
         """The buffer has new lines for the shown job: draw the ones not drawn yet."""
@@ -118,7 +125,16 @@ class LogsPane(Pane):
         if not self._backlog or not self.children_ready:
             return
         step, self._backlog = self._backlog[:DRAW_BUDGET], self._backlog[DRAW_BUDGET:]
-        self.view.write_lines([styled_line(e.stream, e.text) for e in step])
+        state = self._state if self.compact else None
+        texts = []
+        for e in step:
+            text, marks = styled_line(e.stream, e.text, state, self.connected)
+            texts.append(text)
+            for m in marks:
+                if m.name not in self._marks:
+                    self._marks[m.name] = m
+                    self._update_legend()
+        self.view.write_lines(texts)
         if self._backlog:
             self._draining = True
             self.call_after_refresh(self._drain)
@@ -127,6 +143,9 @@ class LogsPane(Pane):
         self.view.clear()
         self._backlog = []
         self._last_seq = -1
+        self._state.reset()
+        self._marks = {}
+        self._update_legend()
         self._update_title()
         if self.job_key is None:
             return
@@ -136,7 +155,9 @@ class LogsPane(Pane):
         if self.job_key is None:
             text = "no job selected: pick one in the queue pane"
         else:
-            text = f"{self.job_label}  follow:{'on' if self.follow else 'off'}"
+            text = (f"{self.job_label}  {'compact' if self.compact else 'raw'}"
+                    f"  follow:{'on' if self.follow else 'off'}"
+                    f"  wrap:{'on' if self.wrap else 'off'}")
             if self.pattern:
                 text += f"  filter:{self.pattern!r}"
         self.query_one("#logs-title", Static).update(text)
@@ -167,3 +188,24 @@ class LogsPane(Pane):
         self.follow = not self.follow
         self.view.auto_scroll = self.follow
         self._update_title()
+
+    def action_toggle_raw(self) -> None:
+        """Compact rendering, or each line exactly as written (the file never changes)."""
+        self.compact = not self.compact
+        self.view.set_indent(compact_indent() if self.compact else RAW_PREFIX_CELLS)
+        self._redraw()
+
+    def action_toggle_wrap(self) -> None:
+        """Long lines wrapped at the edge, or one row each with horizontal scrolling."""
+        self.wrap = not self.wrap
+        self.view.set_wrap(self.wrap)
+        self._update_title()
+
+    def _update_legend(self) -> None:
+        from hpctui.core.logs.marks import legend
+
+        box = self.query_one("#logs-legend", Static)
+        # A traceback says what it is; the legend is for the failure signs.
+        text = legend(m for m in self._marks.values() if m.failure_mode is not None)
+        box.set_class(bool(text), "-marks")
+        box.update(Text("▶ still true for this job: " + text if text else "", overflow="ellipsis"))

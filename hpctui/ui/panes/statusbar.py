@@ -1,4 +1,5 @@
-"""The status bar: batch system, config file, scheduler and dashboard address, last event."""
+"""The status bar: batch system, config file, scheduler and dashboard address, last notice
+(one line, with the count of notices not yet read in the notice log)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ class StatusBar(Static):
         background: $panel;
         color: $text;
         padding: 0 1;
+        /* Each line one row, cut with an ellipsis: a wrapped first line pushed the notice
+           line out of the bar's two rows. */
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
@@ -37,6 +42,7 @@ class StatusBar(Static):
     dashboard: reactive[str] = reactive("", layout=True)
     tunnel_command: reactive[str] = reactive("", layout=True)
     notice: reactive[str] = reactive("", layout=True)
+    unread_notices: reactive[int] = reactive(0, layout=True)  # since the notice log was opened
 
     def __init__(self) -> None:
         super().__init__(id="status-bar")
@@ -48,6 +54,15 @@ class StatusBar(Static):
         if self.dashboard:
             parts.append(f"dashboard: {self.dashboard}")
         first = " │ ".join(p for p in parts if p)
-        second = self.notice or (f"laptop: {self.tunnel_command}" if self.tunnel_command else "")
-        text = Text(first + ("\n" + second if second else ""), no_wrap=True, overflow="ellipsis")
+        second = (f"laptop: {self.tunnel_command}" if self.tunnel_command else "")
+        text = Text(first, no_wrap=True, overflow="ellipsis")
+        if self.notice:
+            # One line whatever the notice's length; the notice log (`n`) has it whole. The
+            # count goes first so the ellipsis never cuts it.
+            text.append("\n")
+            if self.unread_notices > 1:
+                text.append(f"[{self.unread_notices} notices, n] ", style="bold")
+            text.append(self.notice.splitlines()[0] if self.notice.strip() else "")
+        elif second:
+            text.append("\n" + second)
         return text

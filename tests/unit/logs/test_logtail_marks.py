@@ -72,3 +72,33 @@ def test_every_mark_names_a_known_failure_mode_or_is_generic():
 def test_error_text_inside_an_info_line_is_not_an_exception():
     got = classify_line("2026-11-27 19:01:02,345 - distributed.worker - INFO - no OSError here")
     assert got.level == Level.INFO and not got.matters
+
+
+def test_waiting_to_connect_is_a_sign_only_until_the_jobs_worker_connected():
+    from hpctui.core.logs.marks import in_force, legend
+
+    text = ("2026-11-27 19:01:02,345 - distributed.worker - INFO - Waiting to connect to: "
+            "tcp://192.168.1.5:41234")
+    cls = classify_line(text)
+    assert in_force(cls, connected=False) == cls and cls.matters
+    healthy = in_force(cls, connected=True)
+    assert not healthy.matters and healthy.level == Level.INFO  # the line's own level
+    assert "until a worker of the job connects" in legend(cls.marks)
+    # A time-out is trouble whatever the job's state.
+    timeout = classify_line("OSError: Timed out trying to connect to tcp://10.0.0.1:8786")
+    assert in_force(timeout, connected=True) == timeout
+    assert legend(timeout.marks).startswith("connect-timeout: the worker could not reach")
+
+
+def test_the_quick_pass_finds_what_each_marks_own_case_blind_search_finds():
+    import re
+
+    from hpctui.core.logs.marks import _ANY, lowered
+
+    assert lowered(r"CANCELLED AT \S+ DUE \(x\) [\w.]+") == r"cancelled at \S+ due \(x\) [\w.]+"
+    every = re.compile("|".join(f"(?:{m.regex})" for m in MARKS), re.IGNORECASE)
+    texts = [text for text, _, _ in CASES] + [
+        text.upper() for text, _, _ in CASES] + ["TIMED OUT TRYING TO CONNECT TO x",
+                                                "Slurmstepd: CANCELLED AT 2026 DUE TO TIME LIMIT"]
+    for text in texts:
+        assert bool(_ANY.search(text.lower())) == bool(every.search(text)), text
