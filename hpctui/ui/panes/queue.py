@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 
+from hpctui.ui.columns import Column
 from hpctui.ui.panes.base import Pane
 from hpctui.ui.rowtable import RowTable
 from hpctui.ui.textline import TextLine
@@ -53,7 +54,12 @@ class QueuePane(Pane):
     QueuePane > #queue-summary { height: 1; color: $text-muted; }
     QueuePane > RowTable { height: 1fr; }
     """
-    COLUMNS = ("job", "state", "queue", "reason", "node", "elapsed/limit", "workers")
+    # In the order shown; a narrow pane gives up the highest priority numbers first. The
+    # node and the elapsed time are what one looks for: they show whole or not at all.
+    COLUMNS = (Column("job", 0, whole=True), Column("state", 1, min_width=9),
+               Column("queue", 5), Column("reason", 6, min_width=8),
+               Column("node", 2, whole=True), Column("elapsed", 3, whole=True),
+               Column("workers", 4, whole=True))
 
     class JobSelected(Message):
         """The user picked a job in the queue."""
@@ -73,6 +79,7 @@ class QueuePane(Pane):
     def compose(self) -> ComposeResult:
         yield self._summary
         yield self._table
+        yield self._table.detail
 
     @property
     def table(self) -> RowTable:

@@ -1,0 +1,76 @@
+"""Fitting table columns (hpctui/ui/columns.py): who gives way, where values are cut."""
+
+from __future__ import annotations
+
+from hpctui.ui.columns import (Column, cut, detail_text, fit_widths, natural_widths,
+                               word_widths)
+
+COLS = (Column("job", 0, whole=True), Column("state", 1, min_width=9),
+        Column("reason", 3), Column("node", 2, whole=True))
+ROWS = [("12345", "started, not connected", "Resources", "node-0017")]
+
+
+def fit(available: int) -> list[int]:
+    return fit_widths(COLS, natural_widths(COLS, ROWS), available, 2, word_widths(ROWS, 4))
+
+
+def test_everything_whole_when_it_fits():
+    assert fit(100) == [5, 22, 9, 9]
+
+
+def test_the_least_important_column_goes_first_and_whole_columns_are_never_cut():
+    widths = fit(35)
+    assert widths[2] == 0  # reason: priority 3
+    assert widths[0] == 5 and widths[3] == 9  # whole
+    assert widths[1] == 35 - 3 * 2 - 5 - 9
+    assert sum(w + 2 for w in widths if w) <= 35
+
+
+def test_room_is_given_back_most_important_first():
+    widths = fit(5 + 22 + 9 + 9 + 8 - 1)  # one cell short of everything whole
+    # reason's one word cannot be cut: it stays at its floor, state takes what is left
+    assert widths == [5, 21, 9, 9]
+
+
+def test_a_column_that_must_show_whole_is_given_up_rather_than_cut():
+    widths = fit(5 + 2 + 9 + 2 + 6)
+    assert widths[3] == 0 and widths[0] == 5
+
+
+def test_the_most_important_column_stays_even_when_nothing_fits():
+    assert fit(3)[0] == 5
+
+
+def test_headers_are_never_cut():
+    cols = (Column("a very long header", 0), Column("b", 1))
+    widths = fit_widths(cols, [18, 1], 22, 2, [1, 1])
+    assert widths == [18, 0]
+
+
+def test_cut_ends_after_a_whole_word_with_an_ellipsis():
+    assert cut("Workers cannot reach the scheduler", 20) == "Workers cannot…"
+    assert cut("Workers cannot reach the scheduler", 40) == "Workers cannot reach the scheduler"
+    assert cut("started, not connected", 10) == "started,…"
+    assert cut("/scratch/me/dask/logs", 12) == "/scratch/…"
+    assert cut("/scratch/me/dask/logs", 13) == "/scratch/me/…"
+
+
+def test_cut_never_splits_a_word_not_even_a_host_name_or_address():
+    assert cut("192.0.2.17", 8) == "…"
+    assert cut("node-0017.cluster", 9) == "…"
+    assert cut("tcp://192.0.2.17:40123", 12) == "tcp://…"
+
+
+def test_a_one_word_value_sets_its_column_floor_so_it_is_whole_or_the_column_goes():
+    cols = (Column("host", 1), Column("worker", 0))
+    rows = [("192.0.2.17", "w-0")]
+    widths = fit_widths(cols, natural_widths(cols, rows), 15, 2, word_widths(rows, 2))
+    assert widths == [10, 0] or widths == [0, 6]
+    assert widths == [0, 6]  # worker is the more important
+
+
+def test_detail_text_names_what_was_cut_or_left_out():
+    widths = [5, 9, 0, 9]
+    assert detail_text(COLS, widths, ROWS[0]) == (
+        "state: started, not connected  ·  reason: Resources")
+    assert detail_text(COLS, [5, 22, 9, 9], ROWS[0]) == ""
