@@ -30,6 +30,40 @@ class Column:
     priority: int = 0
     whole: bool = False
     min_width: int = 0
+    keep_tail: bool = False  # cut the start instead (dotted key names: "…timeouts.connect")
+
+
+# Where a dotted or dashed name may be cut from its start (`keep_tail`).
+TAIL_BREAK_BEFORE = frozenset(".-_/")
+
+
+def cut_tail(value: str, width: int) -> str:
+    """`value` if it fits; else `…` and its longest end starting after a `.`, `-`, `_` or
+    `/` that fits (just `…` when not even the last part does)."""
+    if cell_len(value) <= width:
+        return value
+    if width <= 0:
+        return ""
+    best = len(value)
+    for i in range(len(value) - 1, 0, -1):
+        if cell_len(value[i:]) + 1 > width:
+            break
+        if value[i - 1] in TAIL_BREAK_BEFORE:
+            best = i
+    return ELLIPSIS + value[best:]
+
+
+def last_part_width(value: str) -> int:
+    """Cells of `…` and `value`'s last part (see cut_tail): the least a tail cut shows."""
+    for i in range(len(value) - 1, 0, -1):
+        if value[i - 1] in TAIL_BREAK_BEFORE:
+            return min(cell_len(value), cell_len(value[i:]) + 1)
+    return cell_len(value)
+
+
+def cut_to(column: Column, value: str, width: int) -> str:
+    """`value` cut the column's way."""
+    return cut_tail(value, width) if column.keep_tail else cut(value, width)
 
 
 def natural_widths(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> list[int]:
@@ -53,12 +87,15 @@ def first_word_width(value: str) -> int:
     return cell_len(value)
 
 
-def word_widths(rows: Sequence[Sequence[str]], count: int) -> list[int]:
-    """Per column, the widest first word among `rows` (see first_word_width)."""
+def word_widths(rows: Sequence[Sequence[str]], count: int,
+                columns: Sequence[Column] = ()) -> list[int]:
+    """Per column, the widest first word among `rows` (see first_word_width; the last part
+    for a `keep_tail` column)."""
     widths = [0] * count
+    tails = [bool(columns) and columns[i].keep_tail for i in range(count)]
     for row in rows:
         for i, value in enumerate(row):
-            n = first_word_width(value)
+            n = last_part_width(value) if tails[i] else first_word_width(value)
             if n > widths[i]:
                 widths[i] = n
     return widths
