@@ -87,6 +87,12 @@ def first_word_width(value: str) -> int:
     return cell_len(value)
 
 
+# A first word wider than this does not widen its column's floor: such a value shows as `…`
+# in a narrow column (whole on the detail line) rather than crowding out the other columns;
+# room left over goes first to showing such words whole.
+WORD_FLOOR_MAX = 8
+
+
 def word_widths(rows: Sequence[Sequence[str]], count: int,
                 columns: Sequence[Column] = ()) -> list[int]:
     """Per column, the widest first word among `rows` (see first_word_width; the last part
@@ -103,9 +109,12 @@ def word_widths(rows: Sequence[Sequence[str]], count: int,
 
 def _floor(column: Column, natural: int, word: int) -> int:
     """The narrowest the column may be drawn: whole values, or its header, min_width and
-    every value's first word (a value is cut after a word, so one-word values show whole)."""
+    every value's first word (a value is cut after a word, so one-word values show whole;
+    a `keep_tail` name is cut before its last parts instead)."""
     if column.whole:
         return natural
+    if column.keep_tail or word > WORD_FLOOR_MAX:
+        word = 0  # a name cut from its start keeps its last parts, enough to tell it
     return min(natural, max(cell_len(column.name), column.min_width, word, 1))
 
 
@@ -127,10 +136,16 @@ def fit_widths(columns: Sequence[Column], natural: Sequence[int], available: int
     for i in shown:
         widths[i] = floors[i]
     room = available - need(shown)
+    # First the words (most important first, each only if its widest first word then fits
+    # whole: a wider `…` shows nothing more), then the rest up to the natural widths, to
+    # `keep_tail` names last (cut from the start, a name still reads; a cut value less so).
     for i in shown:
-        if room <= 0:
-            break
-        grow = min(room, natural[i] - widths[i])
+        want = min(natural[i], floors[i] if columns[i].keep_tail else max(words[i], floors[i]))
+        if 0 < want - widths[i] <= room:
+            room -= want - widths[i]
+            widths[i] = want
+    for i in sorted(shown, key=lambda i: columns[i].keep_tail):  # stable: priority kept
+        grow = max(0, min(room, natural[i] - widths[i]))
         widths[i] += grow
         room -= grow
     return widths

@@ -63,10 +63,20 @@ def test_cut_never_splits_a_word_not_even_a_host_name_or_address():
 
 def test_a_one_word_value_sets_its_column_floor_so_it_is_whole_or_the_column_goes():
     cols = (Column("host", 1), Column("worker", 0))
-    rows = [("192.0.2.17", "w-0")]
+    rows = [("node0017", "w-0")]
     widths = fit_widths(cols, natural_widths(cols, rows), 15, 2, word_widths(rows, 2))
-    assert widths == [10, 0] or widths == [0, 6]
-    assert widths == [0, 6]  # worker is the more important
+    assert widths == [0, 6]  # host cannot be cut: it goes, worker (more important) stays
+    assert fit_widths(cols, natural_widths(cols, rows), 18, 2, word_widths(rows, 2)) == [8, 6]
+
+
+def test_a_very_long_word_does_not_crowd_out_other_columns_and_room_goes_to_words_first():
+    cols = (Column("key", 0, min_width=4), Column("value", 1), Column("by", 2))
+    rows = [("a", "dask-worker-command", "site.yaml")]
+    natural, words = natural_widths(cols, rows), word_widths(rows, 3)
+    # 19 cells of one word would push "by" out; "…" (whole on the detail line) does not.
+    # The room goes to "by"'s one word (it then shows whole), the rest to "value".
+    assert fit_widths(cols, natural, 4 + 5 + 9 + 6, 2, words) == [3, 6, 9]
+    assert fit_widths(cols, natural, 4 + 19 + 9 + 6, 2, words) == [3, 19, 9]
 
 
 def test_detail_text_names_what_was_cut_or_left_out():
