@@ -59,8 +59,12 @@ def draw_row(console: Console, row: Sequence[Cell], widths: Sequence[int], style
 
 
 class DetailLine(TextLine):
-    """The line under a table: the cursor row's values that are cut or left out, whole."""
+    """The line under a table: the cursor row's values that are cut or left out, whole
+    (wrapped onto a second or third row in a narrow pane rather than cut again)."""
 
     DEFAULT_CSS = """
-    DetailLine { height: 1; color: $text-muted; padding: 0 1; }
+    DetailLine { height: auto; max-height: 3; color: $text-muted; padding: 0 1; }
     """
+
+    def __init__(self, text: str = "", *, id: str | None = None) -> None:
+        super().__init__(text, id=id, fixed_height=False)

@@ -28,8 +28,8 @@ from hpctui.ui.messages import ProfileEdited
 from hpctui.ui.panes.base import Pane
 from hpctui.ui.panes.jobscript_view import DIFF_STYLE, one_view, options, problem_keys_by_line
 
-TITLES = {False: "Script to submit · x skip · v: changes since applied",
-          True: "Changes since applied (+ new, - gone) · v: the script"}
+TITLES = {False: "Script to submit · v: diff",
+          True: "Diff since applied (+ new, - gone) · v: script"}
 
 
 class JobScriptPane(Pane):
