@@ -254,6 +254,9 @@ class StacksPane(StartupMixin, Pane):
         if view is not None:
             # A silent worker's old samples still show below: say first that it is silent.
             text = view.describe() + ("" if view.silent_for() is not None else "\n" + text)
+        widths = self.query_one("#stacks-list", FittedTable).widths
+        if widths and widths[1] < len(label) and label.removeprefix("live ") not in text:
+            text = label + "\n" + text  # cut in the narrow list: named whole here
         state.update(Content(text))
         finding_view.update(self._finding_content(self.findings[label],
                                                   state_marker(s, self.findings[label])))

@@ -65,7 +65,7 @@ class WorkersPane(Pane):
     """
     # In the order shown; a narrow pane gives up the highest priority numbers first.
     COLUMNS = (Column("worker", 0, whole=True), Column("job", 2, whole=True),
-               Column("host", 1, whole=True), Column("address", 4, min_width=12),
+               Column("host", 1, whole=True), Column("address", 4, whole=True),
                Column("threads", 5, whole=True), Column("memory", 6, whole=True),
                Column("connect", 3, whole=True))
 
