@@ -161,13 +161,13 @@ def cut(value: str, width: int) -> str:
     best = 0
     used = 0
     for i, ch in enumerate(value):
+        if ch == " " and i > 0 and used + 1 <= width:  # what is before the space fits
+            best = len(value[:i].rstrip())
         used += cell_len(ch)
         if used + 1 > width:
             break
         if ch in BREAK_AFTER:
             best = i + 1
-        elif ch == " " and i > 0:
-            best = len(value[:i].rstrip())
     return value[:best] + ELLIPSIS
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hpctui.ui.columns import (Column, cut, detail_text, fit_widths, natural_widths,
-                               word_widths)
+from hpctui.ui.columns import (Column, cut, cut_tail, cut_to, detail_text, fit_widths,
+                               natural_widths, word_widths)
 
 COLS = (Column("job", 0, whole=True), Column("state", 1, min_width=9),
         Column("reason", 3), Column("node", 2, whole=True))
@@ -84,3 +84,20 @@ def test_detail_text_names_what_was_cut_or_left_out():
     assert detail_text(COLS, widths, ROWS[0]) == (
         "state: started, not connected  ·  reason: Resources")
     assert detail_text(COLS, [5, 22, 9, 9], ROWS[0]) == ""
+
+
+def test_names_are_cut_from_their_start_before_a_part():
+    assert cut_tail("distributed.comm.timeouts.connect", 18) == "…timeouts.connect"
+    assert cut_tail("distributed.comm.timeouts.connect", 12) == "…connect"
+    assert cut_tail("job-script-prologue", 12) == "…prologue"
+    assert cut_tail("processes", 5) == "…"  # one part: whole or nothing
+    assert cut_to(Column("key", keep_tail=True), "log-directory", 10) == "…directory"
+    assert cut_to(Column("v"), "a b c", 4) == "a b…"
+
+
+def test_a_name_column_gets_room_after_the_values():
+    cols = (Column("key", 0, min_width=10, keep_tail=True), Column("value", 1, min_width=6))
+    rows = [("distributed.comm.timeouts.connect", "00:30:00")]
+    widths = fit_widths(cols, natural_widths(cols, rows), 10 + 8 + 4 + 3, 2,
+                        word_widths(rows, 2, cols))
+    assert widths == [13, 8]  # the value whole first, then the name gets what is left
