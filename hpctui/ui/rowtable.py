@@ -9,7 +9,10 @@ refresh is then: keep the sequence, find the cursor's key again, repaint one scr
 Looks and keys follow DataTable's (row cursor, zebra stripes, a header that stays put; the
 same theme colours): the panes kept their look. Column widths fit the header and every row
 drawn so far, growing (never shrinking) as wider rows come on screen: the price of not
-formatting unseen rows.
+formatting unseen rows. Those widths are then fitted to the table's own width
+(hpctui/ui/columns.py): the least important columns are given up first, values cut at a word's
+end with `…`; the detail line (`detail`, for the pane to place under the table) shows the
+cursor row's cut or hidden values whole. No horizontal scrolling.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.cells import cell_len
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -28,8 +30,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-Cell = str | Text
-PADDING = 1  # spaces each side of a cell, as DataTable's cell_padding
+from hpctui.ui.columns import Column, detail_text, first_word_width, fit_widths
+from hpctui.ui.rowline import PADDING, Cell, DetailLine, draw_row, row_width
 
 
 def _same_cells(a: Sequence[Cell], b: Sequence[Cell]) -> bool:
@@ -105,11 +107,15 @@ class RowTable(ScrollView, can_focus=True):
         def control(self) -> RowTable:
             return self.table
 
-    def __init__(self, columns: Sequence[str], *, key: Callable[[Any], str],
+    def __init__(self, columns: Sequence[str | Column], *, key: Callable[[Any], str],
                  cells: Callable[[Any], Sequence[Cell]], zebra_stripes: bool = True,
                  id: str | None = None) -> None:
         super().__init__(id=id)
-        self.columns = tuple(columns)
+        # Plain names: the rightmost column is the least important.
+        self.specs = tuple(c if isinstance(c, Column) else Column(c, priority=i)
+                           for i, c in enumerate(columns))
+        self.columns = tuple(c.name for c in self.specs)
+        self.detail = DetailLine("", id=f"{id}-detail" if id else None)
         self._key = key
         self._cells = cells
         self.zebra_stripes = zebra_stripes
@@ -121,7 +127,9 @@ class RowTable(ScrollView, can_focus=True):
         self._version = 0  # bumped by every set_rows: the window below is stale
         self._window_key: tuple | None = None
         self._window: dict[int, tuple[Cell, ...]] = {}
-        self._widths: list[int] = [cell_len(c) for c in self.columns]
+        self._widths: list[int] = [cell_len(c) for c in self.columns]  # content's
+        self._words: list[int] = [0] * len(self.columns)  # widest first word, per column
+        self._fitted: list[int] = list(self._widths)  # as drawn: 0 = column given up
         self._styles: tuple[Style, ...] | None = None  # base, header, even, odd, cursor, post
         self._lines: dict[int, tuple] = {}  # row (-1: header) -> (layout key, cells, strip)
 
@@ -228,6 +236,7 @@ class RowTable(ScrollView, can_focus=True):
     def _note_cursor(self, by_user: bool = False) -> None:
         # Highlight messages only when the row's key changes, not when rows move under it.
         key = self.key_at(self.cursor_row)
+        self._show_detail()
         if key != self._cursor_key:
             self._cursor_key = key
             if key is not None:
@@ -285,6 +294,17 @@ class RowTable(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._prepare()  # rows for the new height, sized before they are drawn
 
+    def _show_detail(self) -> None:
+        if not self._items:
+            self.detail.set("")
+            return
+        self.detail.set(detail_text(self.specs, self._fitted, self.row_cells(self.cursor_row)))
+
+    @property
+    def fitted_widths(self) -> tuple[int, ...]:
+        """The columns' widths as drawn (0: the column is given up)."""
+        return tuple(self._fitted)
+
     def on_focus(self) -> None:
         self.refresh()  # the cursor's colours differ with focus
 
@@ -297,7 +317,8 @@ class RowTable(ScrollView, can_focus=True):
         """Format the rows on screen once per change of rows, scroll or size, and size the
         columns to them."""
         top, height = round(self.scroll_y), self.size.height
-        key = (self._version, top, height)
+        available = self.scrollable_content_region.width
+        key = (self._version, top, height, available)
         if key == self._window_key:
             return
         self._window_key = key
@@ -306,14 +327,21 @@ class RowTable(ScrollView, can_focus=True):
         self._window = {i: tuple(cells(self._items[i])) for i in range(top, end)}
         # Widths only grow: columns stay put while rows change or scroll (DataTable's way
         # too, short of clearing it), and a steady table needs no new layout.
-        widths = list(self._widths)
+        widths, words = list(self._widths), self._words
         for row in self._window.values():
             for c, cell in enumerate(row):
                 n = cell.cell_len if isinstance(cell, Text) else cell_len(cell)
                 if n > widths[c]:
                     widths[c] = n
+                if n > words[c]:  # a first word is never wider than its value
+                    words[c] = max(words[c], first_word_width(str(cell)))
         self._widths = widths
-        total = sum(widths) + 2 * PADDING * len(widths)
+        fitted = (fit_widths(self.specs, widths, available, 2 * PADDING, words) if available
+                  else widths)
+        if fitted != self._fitted:
+            self._fitted = fitted
+            self._show_detail()
+        total = row_width(fitted)
         if total != self.virtual_size.width:
             self._set_virtual_size(Size(total, len(self._items) + 1))
 
@@ -345,7 +373,7 @@ class RowTable(ScrollView, can_focus=True):
             if row is None:
                 return Strip.blank(width, base)
             kind = 1 + (index == self.cursor_row) * 2 + (index % 2 if self.zebra_stripes else 0)
-        line_key = (kind, tuple(self._widths), scroll_x + width)
+        line_key = (kind, tuple(self._fitted), scroll_x + width)
         cached = self._lines.get(index)
         if cached is not None and cached[0] == line_key and _same_cells(cached[1], row):
             strip = cached[2]
@@ -359,31 +387,9 @@ class RowTable(ScrollView, can_focus=True):
                     # As DataTable: the cursor's style over the row's, and its colours over
                     # the cell's own (a green "connected" reads in the cursor's colours).
                     style, over = style + cursor, post
-            strip = self._strip(row, style, over, scroll_x + width)
+            strip = draw_row(self.app.console, row, self._fitted, style, over,
+                             scroll_x + width)
             if len(self._lines) > 4 * max(1, self.size.height):
                 self._lines.clear()  # rows scrolled away: keep the cache one screen-ish
             self._lines[index] = (line_key, row, strip)
         return strip.crop_extend(scroll_x, scroll_x + width, base)
-
-    def _strip(self, row: Sequence[Cell], style: Style, post: Style | None,
-               min_width: int) -> Strip:
-        """One line: each cell padded to its column, then the row's colours to `min_width`."""
-        segments: list[Segment] = []
-        pad = " " * PADDING
-        for cell, w in zip(row, self._widths):
-            if isinstance(cell, Text):
-                console = self.app.console
-                text = cell.copy()
-                text.truncate(w)
-                segments.append(Segment(pad))
-                # Text.render leaves out the Text's own style (its spans only): add it here.
-                segments.extend(Segment.apply_style(text.render(console),
-                                                    console.get_style(text.style) or None))
-                segments.append(Segment(" " * (w - text.cell_len) + pad))
-            else:
-                segments.append(Segment(pad + cell + " " * (w - cell_len(cell)) + pad))
-        used = sum(self._widths) + 2 * PADDING * len(self._widths)
-        if min_width > used:
-            segments.append(Segment(" " * (min_width - used)))
-        # The row's style under the cell's own; `post` over both.
-        return Strip(list(Segment.apply_style(segments, style, post))).simplify()

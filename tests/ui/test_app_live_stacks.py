@@ -10,10 +10,11 @@ import time
 from pathlib import Path
 
 import cloudpickle
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from hpctui.core.session.context import LaunchContext
 from hpctui.core.session.workspace import Workspace
+from hpctui.ui.fitted_table import FittedTable
 from hpctui.ui.app import HpcTuiApp
 from hpctui.ui.screens.quit import QuitScreen
 from waits import WAIT_S, pilot_until
@@ -71,8 +72,8 @@ async def test_stacks_pane_lists_the_connected_worker_live(tmp_path):
 
         await wait_for(pilot, lambda: label in stacks.summaries and stacks.selected_label == label,
                        what="the live worker in the stacks pane")
-        table = stacks.query_one("#stacks-list", DataTable)
-        assert [str(c) for c in table.get_row_at(0)] == ["✓", label]
+        table = stacks.query_one("#stacks-list", FittedTable)
+        assert table.whole_row(0) == ("✓", label)  # drawn cut in a narrow list
         assert text("#stacks-state").startswith(
             f"live: worker {worker.name} (job {worker.job_id}) at {worker.address}, pid ")
         assert "✓ not stuck; now in selectors.py:select" in text("#stacks-state")
@@ -89,7 +90,7 @@ async def test_stacks_pane_lists_the_connected_worker_live(tmp_path):
         # Only while it is blocked (10 s): a worker that answers again is no longer marked.
         await wait_for(pilot, lambda: stacks.live[label].silent_for() is not None, timeout=15,
                        what="the worker marked as not answering")
-        await wait_for(pilot, lambda: [str(c) for c in table.get_row_at(0)] == ["?", label],
+        await wait_for(pilot, lambda: table.whole_row(0) == ("?", label),
                        what="the worker's row marked ?")
         assert "no answer in 3 s" in text("#stacks-state")
         assert "event loop blocked?" in text("#stacks-state")

@@ -12,10 +12,15 @@ def _texts(app) -> list[str]:
     return [h.text for h in app.query_one(JobScriptPane)._lines]
 
 
+def _option(app, text: str) -> int:
+    """The option showing header line `text` (the view shows the whole script)."""
+    return app.query_one(JobScriptPane)._rows.index(_texts(app).index(text))
+
+
 async def _goto(pilot, app, text: str) -> None:
     header = app.query_one("#script-header", OptionList)
     header.focus()
-    header.highlighted = _texts(app).index(text)
+    header.highlighted = _option(app, text)
     await pilot.pause()
 
 
@@ -138,9 +143,9 @@ async def test_validation_errors_shown_naming_the_key(tmp_path):
         assert "✗ walltime: 'one hour' is not a walltime slurm understands" in text
         # ... and next to the header line it is about.
         header = app.query_one("#script-header", OptionList)
-        index = _texts(app).index("#SBATCH -t one hour")
+        index = _option(app, "#SBATCH -t one hour")
         assert str(header.get_option_at_index(index).prompt).endswith("✗ walltime")
-        assert "✗" not in str(header.get_option_at_index(0).prompt)
+        assert "✗" not in str(header.get_option_at_index(_option(app, _texts(app)[0])).prompt)
 
 
 async def test_select_header_line_for_the_rejection_view(tmp_path):
@@ -178,3 +183,38 @@ async def test_status_line_says_pending_and_auto_apply(tmp_path):
         ws.mark_applied()
         pane.refresh_view()
         assert str(message.render()).startswith("[as applied; auto-apply on]")
+
+
+async def test_one_view_the_script_with_skipped_lines_in_place_and_v_for_the_diff(tmp_path):
+    ws = make_workspace(tmp_path)
+    app = PaneApp(JobScriptPane, ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(JobScriptPane)
+        header = app.query_one("#script-header", OptionList)
+        await _goto(pilot, app, "#SBATCH -p debug")
+        await pilot.press("x")
+        prompts = [str(header.get_option_at_index(i).prompt) for i in range(header.option_count)]
+        script = ws.preview().script.splitlines()
+        # Every line of the script once, in order, and the skipped one where it was.
+        shown = [p.removeprefix("+ ").removesuffix("  added").strip() for p in prompts
+                 if not p.startswith("✗")]
+        assert shown == [s.strip() for s in script]
+        assert "+ #SBATCH --exclusive  added" in prompts  # an added line, marked
+        skipped = _option(app, "#SBATCH -p debug")
+        assert prompts[skipped].startswith("✗ #SBATCH -p debug  skipped by")
+        assert prompts[skipped - 1].strip() == script[skipped - 1].strip()  # the line before it
+        assert header.get_option_at_index(0).disabled  # the shebang: not a header line
+        assert not header.get_option_at_index(skipped).disabled
+        # The cursor goes from header line to header line.
+        header.highlighted = _option(app, _texts(app)[-1])
+        await pilot.press("down")
+        assert pane.highlighted_line is not None
+        # v: the diff since the last apply, and back.
+        await pilot.press("v")
+        assert pane.has_class("-diff")
+        assert app.query_one("#script-preview").display and not header.display
+        assert "- #SBATCH -p debug" in str(app.query_one("#script-preview-text", Static).render())
+        await pilot.press("v")
+        assert not pane.has_class("-diff") and header.has_focus
+        await pilot.press("u")  # undo still works from the script view
+        assert "#SBATCH -p debug" in ws.preview().script

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input, Static
 
 from editing_apps import PaneApp, make_workspace
+from hpctui.ui.fitted_table import FittedTable
 from hpctui.ui.panes.settings import SettingsPane, settings_keys
 
 
@@ -16,8 +17,9 @@ async def _edit(pilot, app, key: str, text: str) -> None:
 
 
 def _row(app, key: str) -> list[str]:
-    table = app.query_one("#settings-table", DataTable)
-    return [str(c) for c in table.get_row(key)]
+    """The row's values whole (a narrow table draws them cut: see test_tables_fit)."""
+    table = app.query_one("#settings-table", FittedTable)
+    return list(table.whole_row(table.get_row_index(key)))
 
 
 def _detail(app) -> str:

@@ -85,7 +85,7 @@ async def test_queue_pane_with_10000_jobs_moves_keeps_and_shows(tmp_path):
         table = app.queue_pane.table
         assert table.row_count == N_JOBS
         summary = str(app.queue_pane.query_one("#queue-summary").render())
-        assert summary == "9999 connected, 1 pending"
+        assert summary == "9999 connected, 1 pending · limit 1:00:00"
         assert app.queue_pane.row_text(job_ids[0]).split()[:4] == [job_ids[0], "pending", "PENDING",
                                                                    "Priority"]
         table.focus()

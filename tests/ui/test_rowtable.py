@@ -68,15 +68,31 @@ async def test_the_cursor_line_changes_with_focus():
         assert list(table.render_line(1))[0].style.bgcolor != focused
 
 
-async def test_left_and_right_scroll_a_wide_table():
+async def test_a_wide_table_fits_its_width_and_the_detail_line_shows_the_cut_value():
     app = OneTable()
     async with app.run_test(size=(20, 10)) as pilot:
         table = app.table
-        table.set_rows([Item("k", "a-word-far-wider-than-the-screen-is", "green")])
+        await app.mount(table.detail)
+        table.set_rows([Item("k", "a few words far wider than the screen", "green")])
         table.focus()
         await pilot.pause()
-        assert table.virtual_size.width > 20
-        await pilot.press("right", "right", "right")
+        assert table.virtual_size.width <= 20  # nothing to scroll sideways to
+        cells = line_text(table, 1).split()
+        assert cells[0] == "k"
+        assert cells[-1].endswith("…")  # cut after a whole word, never inside one
+        assert " ".join(cells[1:])[:-1] in ("a", "a few", "a few words")
+        assert table.detail.text == "word: a few words far wider than the screen"
+        assert line_text(table, 0).split() == ["key", "word"]  # headers whole
+
+
+async def test_the_least_important_column_is_given_up_first():
+    app = OneTable()
+    async with app.run_test(size=(11, 10)) as pilot:
+        table = app.table
+        await app.mount(table.detail)
+        table.set_rows([Item("longkey1", "ok", "green")])
         await pilot.pause()
-        assert table.scroll_x > 0
-        assert "k" not in line_text(table, 1).split()  # the key column scrolled out of view
+        assert line_text(table, 0).split() == ["key"]  # "word" (the rightmost) went
+        assert line_text(table, 1).split() == ["longkey1"]
+        assert table.fitted_widths == (8, 0)
+        assert table.detail.text == "word: ok"

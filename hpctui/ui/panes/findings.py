@@ -21,6 +21,8 @@ from textual.widgets import DataTable, Static
 from hpctui.core.diagnosis.finding import Finding
 from hpctui.core.diagnosis.fix import apply_to_workspace, plan
 from hpctui.core.session.workspace import Workspace
+from hpctui.ui.columns import Column
+from hpctui.ui.fitted_table import FittedTable
 from hpctui.ui.messages import ApplyProfile, ProfileEdited
 from hpctui.ui.panes.base import Pane
 
@@ -29,6 +31,11 @@ def finding_key(finding: Finding) -> str:
     """A stable row key: the engine merges findings with the same mode and fix, so that pair
     names a finding across redraws even when its evidence or confidence changes."""
     return f"{finding.mode}|{finding.rule_id}|{finding.fix!r}"
+
+
+# In the order shown; the title is cut after a word (the detail below shows it whole).
+COLUMNS = (Column(" ", 0, whole=True), Column("conf", 2, whole=True),
+           Column("mode", 3, whole=True), Column("problem", 1, min_width=12))
 
 
 def marker(finding: Finding) -> str:
@@ -104,12 +111,7 @@ class FindingsPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static("✓ no findings yet", id="findings-count")
-        table = DataTable(id="findings-table", cursor_type="row", zebra_stripes=True)
-        table.add_column(" ", key="mark", width=1)
-        table.add_column("conf", key="conf", width=4)
-        table.add_column("mode", key="mode", width=4)
-        table.add_column("problem", key="title")
-        yield table
+        yield FittedTable(COLUMNS, id="findings-table", zebra_stripes=True)
         yield Static(id="findings-detail")
         yield Static(id="findings-status")
 
@@ -126,9 +128,8 @@ class FindingsPane(Pane):
         # Same order as diagnose(): confidence, then the catalogue's mode number, then the rule.
         self.findings = sorted(findings, key=lambda f: (-f.confidence, f.mode, f.rule_id))
         self._keys = [finding_key(f) for f in self.findings]
-        table.clear()
-        for f, key in zip(self.findings, self._keys):
-            table.add_row(marker(f), f"{f.confidence:.0%}", f"#{f.mode}", f.title, key=key)
+        table.set_rows([(key, (marker(f), f"{f.confidence:.0%}", f"#{f.mode}", f.title))
+                        for f, key in zip(self.findings, self._keys)])
         if kept in self._keys:
             table.move_cursor(row=self._keys.index(kept), animate=False)
         elif self._keys:

@@ -1,10 +1,12 @@
-"""The job script pane: the script that will be submitted, and its header lines to edit.
+"""The job script pane: the script that will be submitted, its header lines edited in place.
 
-The header lines are a list: `x` skips (or un-skips) the highlighted line, `a` adds a
-directive, `e` edits and `d` removes an added one, `p` edits the prologue, `u`/`ctrl+r`
-undo and redo. The status line says whether the change is applied yet and whether the
-app applies edits automatically (the app's toggle; call `refresh_view` after it). Below the list, the whole pending script, each line marked against the
-script last applied ("+" new, "-" gone), then the validation problems naming their key.
+One view (hpctui/ui/panes/jobscript_view.py): the pending script line by line, the header
+lines selectable, skipped ones struck through where they were, added ones marked. `x` skips
+(or un-skips) the highlighted line, `a` adds a directive, `e` edits and `d` removes an added
+one, `p` edits the prologue, `u`/`ctrl+r` undo and redo, `v` shows the diff since the last
+apply ("+" new, "-" gone) instead, and back. The status line says whether the change is
+applied yet and whether the app applies edits automatically (the app's toggle; call
+`refresh_view` after it); under the script, the validation problems naming their key.
 All state lives in the app's `Workspace`; this pane renders it and posts `ProfileEdited`
 after each edit. Rendering is done inline: an edit plus a preview takes well under a
 millisecond once dask-jobqueue is imported (tests/unit/test_workspace.py measures it).
@@ -20,48 +22,14 @@ from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from hpctui.core.jobscript.header_ops import OpResult
-from hpctui.core.jobscript.rejection import lines_mentioned
-from hpctui.core.config.validate import Problem
 from hpctui.core.jobscript.header_view import HeaderLine
 from hpctui.core.session.workspace import Workspace
 from hpctui.ui.messages import ProfileEdited
 from hpctui.ui.panes.base import Pane
+from hpctui.ui.panes.jobscript_view import DIFF_STYLE, one_view, options, problem_keys_by_line
 
-_MARKS = {"generated": "  ", "skipped": "✗ ", "added": "+ "}
-_DIFF_STYLE = {"+": "$text-success", "-": "$text-error", " ": ""}
-
-
-def header_prompt(line: HeaderLine, flagged: bool = False,
-                  problem_keys: tuple[str, ...] = ()) -> Content:
-    """One header line as the list shows it: a marker, the text, why it is so, and the keys
-    whose validation problems point at it ("✗ walltime")."""
-    mark = "! " if flagged and line.state == "generated" else _MARKS[line.state]
-    problems = Content.styled(f"  ✗ {', '.join(problem_keys)}", "$text-error") \
-        if problem_keys else Content("")
-    if line.state == "skipped":
-        by = ", ".join(repr(s) for s in line.skipped_by)
-        return Content.assemble((mark + line.text, "$text-muted strike"),
-                                (f"  skipped by {by}", "$text-muted"), problems)
-    if line.state == "added":
-        return Content.assemble((mark + line.text, "$text-success"),
-                                ("  added", "$text-muted"), problems)
-    return Content.assemble(Content.styled(mark + line.text,
-                                           "$text-warning bold" if flagged else ""), problems)
-
-
-def problem_keys_by_line(header: list[HeaderLine], problems: list[Problem]) -> dict[int, tuple]:
-    """For each header line, the keys of the errors whose message points at it (the same
-    loose matching the rejection view uses: "walltime" -> the `-t` line)."""
-    texts = [h.text for h in header]
-    found: dict[int, list[str]] = {}
-    for problem in problems:
-        if problem.severity != "error":
-            continue
-        for index in lines_mentioned(problem.message, texts):
-            found.setdefault(index, [])
-            if problem.key not in found[index]:
-                found[index].append(problem.key)
-    return {i: tuple(keys) for i, keys in found.items()}
+TITLES = {False: "Script to submit · v: diff",
+          True: "Diff since applied (+ new, - gone) · v: script"}
 
 
 class JobScriptPane(Pane):
@@ -70,13 +38,15 @@ class JobScriptPane(Pane):
     PANE_ID = "script"
     PANE_TITLE = "Job script"
     DEFAULT_CSS = """
-    JobScriptPane > #script-header { height: auto; max-height: 45%; border: none; }
+    JobScriptPane > #script-header { height: 1fr; border: none; }
+    JobScriptPane.-diff > #script-header { display: none; }
     JobScriptPane > #script-input { display: none; }
     JobScriptPane > #script-prologue { display: none; height: 6; }
     JobScriptPane.-input > #script-input { display: block; }
     JobScriptPane.-prologue > #script-prologue { display: block; }
     JobScriptPane > #script-preview-title { height: 1; text-style: bold; }
-    JobScriptPane > #script-preview { height: 1fr; }
+    JobScriptPane > #script-preview { display: none; height: 1fr; }
+    JobScriptPane.-diff > #script-preview { display: block; }
     JobScriptPane > #script-problems { height: auto; max-height: 6; }
     JobScriptPane > #script-message { height: 1; color: $text-muted; }
     JobScriptPane.-said > #script-message { height: auto; max-height: 2; }
@@ -91,6 +61,7 @@ class JobScriptPane(Pane):
         Binding("p", "edit_prologue", "Prologue"),
         Binding("u", "undo", "Undo"),
         Binding("ctrl+r", "redo", "Redo"),
+        Binding("v", "toggle_diff", "Diff since applied"),
         Binding("ctrl+s", "save_prologue", "Save prologue", show=False),
         Binding("escape", "cancel_edit", "Cancel", show=False),
     ]
@@ -99,17 +70,18 @@ class JobScriptPane(Pane):
         super().__init__(**kwargs)
         self.workspace = workspace
         self._lines: list[HeaderLine] = []
+        self._rows: list[int | None] = []  # per shown line: its header line's index, or None
         self._flagged: set[str] = set()  # lines a rejection pointed at
         self._editing: str | None = None  # "add", "edit", "prologue" or None
         self._edit_index: int | None = None
 
     def compose(self) -> ComposeResult:
-        yield OptionList(id="script-header")
+        yield Static(TITLES[False], id="script-preview-title")
+        yield OptionList(id="script-header")  # the script, header lines selectable
         # Cursor at the end, nothing selected: editing a directive is usually a small change.
         yield Input(id="script-input", select_on_focus=False)
         yield TextArea(id="script-prologue", soft_wrap=False)
-        yield Static("Script to submit (+/- since applied)", id="script-preview-title")
-        with VerticalScroll(id="script-preview"):
+        with VerticalScroll(id="script-preview"):  # the diff since applied (`v`)
             yield Static(id="script-preview-text")
         yield Static(id="script-problems")
         yield Static(id="script-preflight")
@@ -133,19 +105,25 @@ class JobScriptPane(Pane):
         self._lines = list(preview.header)
         problems = ws.problems()
         pointed = problem_keys_by_line(self._lines, problems)
-        header.set_options(Option(header_prompt(h, h.text in self._flagged, pointed.get(i, ())))
-                           for i, h in enumerate(self._lines))
+        rows = one_view("" if preview.error else preview.script, self._lines)
+        shown = options(rows, self._lines, self._flagged, pointed)
+        if preview.error:
+            shown.append(Option(Content.styled("✗ " + preview.error, "$text-error"),
+                                disabled=True))
+        self._rows = [r.header for r in rows]
+        header.set_options(shown)
         if self._lines:
             texts = [h.text for h in self._lines]
-            header.highlighted = texts.index(previous.text) \
-                if previous is not None and previous.text in texts else 0
+            at = texts.index(previous.text) if previous is not None and previous.text in texts \
+                else 0
+            header.highlighted = self._rows.index(at)
 
         if preview.error:
             body = Content.styled("✗ " + preview.error, "$text-error")
         else:
             marked = ws.script_diff()
             body = Content("\n").join(
-                Content.styled(f"{d.op} {d.text}", _DIFF_STYLE[d.op]) for d in marked)
+                Content.styled(f"{d.op} {d.text}", DIFF_STYLE[d.op]) for d in marked)
         if preview.scheduler_script:
             # scheduler-placement: job: the scheduler's own job, under the workers'.
             body = Content("\n").join([
@@ -153,6 +131,10 @@ class JobScriptPane(Pane):
                 Content.styled("Scheduler job (scheduler-placement: job)", "bold"),
                 Content(preview.scheduler_script.rstrip("\n"))])
         self.query_one("#script-preview-text", Static).update(body)
+        if preview.scheduler_script:
+            header.add_options(Option(Content.styled(t, "$text-muted"), disabled=True)
+                               for t in ["", "Scheduler job (scheduler-placement: job)",
+                                         *preview.scheduler_script.rstrip("\n").splitlines()])
 
         rows = [Content.styled(("✗ " if p.severity == "error" else "! ") + p.message,
                                "$text-error" if p.severity == "error" else "$text-warning")
@@ -179,9 +161,9 @@ class JobScriptPane(Pane):
     def highlighted_line(self) -> HeaderLine | None:
         """The header line under the cursor."""
         index = self.query_one("#script-header", OptionList).highlighted
-        if index is None or not 0 <= index < len(self._lines):
+        if index is None or not 0 <= index < len(self._rows) or self._rows[index] is None:
             return None
-        return self._lines[index]
+        return self._lines[self._rows[index]]
 
     def select_header_line(self, text: str) -> bool:
         """Highlight the header line `text` and focus the list (False when it isn't there)."""
@@ -192,8 +174,10 @@ class JobScriptPane(Pane):
             self._flagged.discard(text)
             self.refresh_view()
             return False
+        if self.has_class("-diff"):
+            self.action_toggle_diff()  # the line is shown in the script view
         header = self.query_one("#script-header", OptionList)
-        header.highlighted = texts.index(text)
+        header.highlighted = self._rows.index(texts.index(text))
         header.focus()
         return True
 
@@ -239,6 +223,13 @@ class JobScriptPane(Pane):
         line = self.highlighted_line
         if line is not None and line.extra_index is not None:
             self._done(self.workspace.remove_directive(line.extra_index))
+
+    def action_toggle_diff(self) -> None:
+        diff = not self.has_class("-diff")
+        self.set_class(diff, "-diff")
+        self.query_one("#script-preview-title", Static).update(TITLES[diff])
+        # Focus stays in the pane (its keys keep working) on whichever view is shown.
+        self.query_one("#script-preview" if diff else "#script-header").focus()
 
     def action_undo(self) -> None:
         self._done(self.workspace.undo())

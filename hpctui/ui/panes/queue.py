@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 
+from hpctui.ui.columns import Column
 from hpctui.ui.panes.base import Pane
 from hpctui.ui.rowtable import RowTable
 from hpctui.ui.textline import TextLine
@@ -44,8 +45,19 @@ def elapsed_text(running_since: float | None, now: float) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
+def limit_text(walltime: str) -> str:
+    """A walltime as elapsed_text writes times ("00:30:00" -> "30:00"), so "elapsed/limit"
+    stays short; anything else as given, "-" when none."""
+    parts = walltime.split(":")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        h, m, sec = (int(p) for p in parts)
+        return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+    return walltime or "-"
+
+
 class QueuePane(Pane):
-    """One row per job: id, phase, queue state, reason, node, elapsed / limit, workers."""
+    """One row per job: id, phase, queue state, reason, node, elapsed, workers; the summary
+    line above says the time limit (the profile's, the same for every job)."""
 
     PANE_ID = "queue"
     PANE_TITLE = "Queue"
@@ -53,7 +65,12 @@ class QueuePane(Pane):
     QueuePane > #queue-summary { height: 1; color: $text-muted; }
     QueuePane > RowTable { height: 1fr; }
     """
-    COLUMNS = ("job", "state", "queue", "reason", "node", "elapsed/limit", "workers")
+    # In the order shown; a narrow pane gives up the highest priority numbers first. The
+    # node and the elapsed time are what one looks for: they show whole or not at all.
+    COLUMNS = (Column("job", 0, whole=True), Column("state", 1, min_width=11),
+               Column("queue", 5), Column("reason", 6, min_width=8),
+               Column("node", 2, whole=True), Column("elapsed", 3, whole=True),
+               Column("workers", 4, whole=True))
 
     class JobSelected(Message):
         """The user picked a job in the queue."""
@@ -73,6 +90,7 @@ class QueuePane(Pane):
     def compose(self) -> ComposeResult:
         yield self._summary
         yield self._table
+        yield self._table.detail
 
     @property
     def table(self) -> RowTable:
@@ -80,16 +98,17 @@ class QueuePane(Pane):
 
     def _cells(self, job) -> tuple:
         phase = job.phase.value
-        marker = "✗ " if phase == "started, not connected" else ""
+        # "✗ no worker": the phase's meaning in a width a side-by-side pane can show whole.
+        shown = "✗ no worker" if phase == "started, not connected" else phase
         # The scheduler's own job (scheduler-placement: job) is marked, and has no workers.
         scheduler = getattr(job, "role", "") == "scheduler"
         return (
             f"{job.job_id} ⚙ scheduler" if scheduler else job.job_id,
-            Text(marker + phase, style=PHASE_STYLE.get(phase, "")),
+            Text(shown, style=PHASE_STYLE.get(phase, "")),
             job.queue_state or "-",
             job.reason or "",
             job.nodes or "",
-            f"{elapsed_text(job.running_since, self._now)}/{self._time_limit or '-'}",
+            elapsed_text(job.running_since, self._now),  # the limit, the same for all: above
             "-" if scheduler else f"{len(job.connected)}/{len(job.worker_names)}",
         )
 
@@ -102,13 +121,14 @@ class QueuePane(Pane):
         """Redraw from the session's jobs (hpctui.core.batch.tracker.JobInfo); `now` is
         time.monotonic(), the session's clock; `time_limit` the profile's walltime.
         The cursor stays on its job."""
-        self._now, self._time_limit = now, time_limit
+        self._now, self._time_limit = now, limit_text(time_limit)
         jobs = jobs if isinstance(jobs, (tuple, list)) else tuple(jobs)
         self._table.set_rows(jobs)
         counts = Counter(map(attrgetter("phase"), jobs))  # enum keys: no .value per job
         summary = ", ".join(f"{n} {state}" for state, n in sorted(
             (phase.value, n) for phase, n in counts.items()))
-        self._summary.set(summary or "no jobs: + scales up")
+        limit = f" · limit {self._time_limit}" if time_limit and jobs else ""
+        self._summary.set((summary + limit) if summary else "no jobs: + scales up")
 
     def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
         event.stop()

@@ -12,7 +12,6 @@ table tells the highlighted key's full source, its renamed-key notice and its pr
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -22,6 +21,8 @@ from hpctui.core.config.profile import DISTRIBUTED_KEYS, KEYS_BY_KIND
 from hpctui.core.config.values import format_value, parse_value
 from hpctui.core.config.validate import Problem
 from hpctui.core.session.workspace import Workspace
+from hpctui.ui.columns import Column
+from hpctui.ui.fitted_table import FittedTable
 from hpctui.ui.messages import ProfileEdited
 from hpctui.ui.panes.base import Pane
 
@@ -40,17 +41,13 @@ def settings_keys(kind: str) -> list[str]:
     return keys
 
 
-# Column widths (cells) for a wide pane and a narrow one (the grid's side pane, ~50 wide);
-# the line under the table shows the highlighted row in full.
-WIDTHS = {"wide": (24, 22), "narrow": (19, 11)}
+# From this pane width on, "set by" names the whole file; below it, the file's name only
+# (the line under the table shows the whole path).
 WIDE_FROM = 100
-
-
-def fit(text: str, width: int, keep_tail: bool = False) -> str:
-    """`text` cut to `width` cells with an ellipsis; the tail kept for dotted key names."""
-    if len(text) <= width:
-        return text
-    return "…" + text[-(width - 1):] if keep_tail else text[:width - 1] + "…"
+# In the order shown; a narrow pane gives up the highest priority numbers first. Keys are cut
+# from the start ("…timeouts.connect"), values and sources after a word.
+COLUMNS = (Column(" ", 0, whole=True), Column("key", 1, min_width=10, keep_tail=True),
+           Column("value", 3, min_width=6), Column("set by", 2, min_width=6))
 
 
 def _marker(problems: list[Problem], edited: bool) -> str:
@@ -87,7 +84,7 @@ class SettingsPane(Pane):
         self._layout: str | None = None  # "wide" or "narrow", as last rendered
 
     def compose(self) -> ComposeResult:
-        yield DataTable(id="settings-table", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(COLUMNS, id="settings-table", zebra_stripes=True)
         yield Input(id="settings-input", select_on_focus=False)
         yield Static(id="settings-detail")
         yield Static(id="settings-notes")
@@ -111,38 +108,31 @@ class SettingsPane(Pane):
         if not self.children_ready:
             return
         ws = self.workspace
-        table = self.query_one("#settings-table", DataTable)
-        row = table.cursor_row
+        table = self.query_one("#settings-table", FittedTable)
         problems = self._problems_by_key()
         self._problems = problems
         layout = "wide" if self.size.width >= WIDE_FROM or not self.size.width else "narrow"
-        key_width, value_width = WIDTHS[layout]
-        table.clear(columns=True)
-        table.add_column(" ", key="mark", width=1)
-        table.add_column("key", key="key", width=key_width)
-        table.add_column("value", key="value", width=value_width)
-        table.add_column("set by", key="source")
         self._layout = layout
+        rows = []
+        dimmed: set[str] = set()
         for key in self._keys:
             edited = ws.pending.get(key) != ws.written.get(key)
             source = ws.provenance(key, short=layout == "narrow")
             if ws.renamed_notice(key):
                 source += " (old name: migrates on write)" if layout == "wide" else " (old name)"
             default = ws.hpctui_default(key)
-            value = (Text(fit(format_value(default), value_width), style="dim")
-                     if default is not None
-                     else fit(format_value(ws.pending.get(key)), value_width))
-            table.add_row(_marker(problems.get(key, []), edited),
-                          fit(key, key_width, keep_tail=True), value, source, key=key)
-        if row is not None and 0 <= row < len(self._keys):
-            table.move_cursor(row=row, animate=False)
+            if default is not None:
+                dimmed.add(key)  # hpctui's value while the key is unset, not the file's
+            value = format_value(default if default is not None else ws.pending.get(key))
+            rows.append((key, (_marker(problems.get(key, []), edited), key, value, source)))
+        table.set_rows(rows, dimmed={(key, 2) for key in dimmed})  # the cursor stays on its row
         self._show_detail()
         notes = ws.notes()
         self.query_one("#settings-notes", Static).update(
             Content("\n").join(Content.styled("! " + n, "") for n in notes))
 
     def on_resize(self) -> None:
-        # Narrow (the grid's side pane) and wide tables use different column widths.
+        # Narrow (the grid's side pane) and wide tables name the source differently.
         layout = "wide" if self.size.width >= WIDE_FROM else "narrow"
         if layout != self._layout:
             self.refresh_view()

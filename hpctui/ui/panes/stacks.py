@@ -37,6 +37,8 @@ from hpctui.core.stacks.samples import StacksSummary, window_samples
 from hpctui.core.diagnosis.signals import StackReport
 from hpctui.core.stacks.poll import StacksWatcher
 from hpctui.core.session.workspace import Workspace
+from hpctui.ui.columns import Column
+from hpctui.ui.fitted_table import FittedTable
 from hpctui.ui.messages import ApplyProfile, ProfileEdited
 from hpctui.ui.panes.base import Pane
 from hpctui.ui.panes.stacks_startup import StartupMixin
@@ -87,10 +89,9 @@ class StacksPane(StartupMixin, Pane):
     def compose(self) -> ComposeResult:
         yield Static(id="stacks-sampler")
         with Horizontal():
-            table = DataTable(id="stacks-list", cursor_type="row")
-            table.add_column(" ", key="mark", width=1)
-            table.add_column("process", key="label")
-            yield table
+            # The label is cut after a word in a narrow list; the right side names it whole.
+            yield FittedTable((Column(" ", 0, whole=True), Column("process", 1, min_width=8)),
+                              id="stacks-list")
             with VerticalScroll(id="stacks-right"):
                 yield Static(NO_SAMPLES, id="stacks-state")
                 yield Static(id="stacks-startup", classes="stacks-section")
@@ -128,7 +129,7 @@ class StacksPane(StartupMixin, Pane):
         self._redraw()
 
     def _redraw(self) -> None:
-        table = self.query_one("#stacks-list", DataTable)
+        table = self.query_one("#stacks-list", FittedTable)
         self.summaries = {**self._files, **{label: v.summary for label, v in self.live.items()}}
         self.findings = {label: hangsites.diagnose(s) for label, s in self._files.items()}
         self.findings.update({label: live_window.findings(v) for label, v in self.live.items()})
@@ -139,9 +140,7 @@ class StacksPane(StartupMixin, Pane):
         if rows != self._rows:
             # Rebuilding a DataTable costs ~1 ms a row; polls mostly change no row.
             self._rows = rows
-            table.clear()
-            for mark, label in rows:
-                table.add_row(mark, label, key=label)
+            table.set_rows([(label, (mark, label)) for mark, label in rows])
         # The process the user picked stays selected; until they pick one, the worst (top)
         # one is: a stuck worker appearing after the nanny must not stay out of sight.
         target = self._picked if self._picked in self._labels else (
@@ -255,6 +254,9 @@ class StacksPane(StartupMixin, Pane):
         if view is not None:
             # A silent worker's old samples still show below: say first that it is silent.
             text = view.describe() + ("" if view.silent_for() is not None else "\n" + text)
+        widths = self.query_one("#stacks-list", FittedTable).widths
+        if widths and widths[1] < len(label) and label.removeprefix("live ") not in text:
+            text = label + "\n" + text  # cut in the narrow list: named whole here
         state.update(Content(text))
         finding_view.update(self._finding_content(self.findings[label],
                                                   state_marker(s, self.findings[label])))

@@ -12,6 +12,7 @@ from operator import attrgetter
 from textual.app import ComposeResult
 from textual.widgets import Sparkline
 
+from hpctui.ui.columns import Column
 from hpctui.ui.panes.base import Pane
 from hpctui.ui.rowtable import RowTable
 from hpctui.ui.textline import TextLine
@@ -62,7 +63,11 @@ class WorkersPane(Pane):
     WorkersPane > #workers-flag { height: auto; color: $error; }
     WorkersPane > RowTable { height: 1fr; }
     """
-    COLUMNS = ("worker", "job", "host", "address", "threads", "memory", "connect")
+    # In the order shown; a narrow pane gives up the highest priority numbers first.
+    COLUMNS = (Column("worker", 0, whole=True), Column("job", 2, whole=True),
+               Column("host", 1, whole=True), Column("address", 4, whole=True),
+               Column("threads", 5, whole=True), Column("memory", 6, whole=True),
+               Column("connect", 3, whole=True))
 
     def __init__(self) -> None:
         super().__init__()
@@ -84,6 +89,7 @@ class WorkersPane(Pane):
         yield self._spark
         yield self._flag
         yield self._table
+        yield self._table.detail
 
     @property
     def table(self) -> RowTable:
