@@ -39,7 +39,7 @@ def decision_why(action: str, f: RoundFacts, settings: AdaptSettings, workers=()
     tasks = f"{f.tasks} task(s) waiting or running" if f.tasks >= 0 else "the scheduler's load"
     bounds = f"bounds {settings.bounds_text()}"
     if action == "up":
-        return (f"{tasks} want {f.wanted} worker(s) at target-duration "
+        return (f"{tasks}: the scheduler asks for {f.wanted} worker(s) at target-duration "
                 f"{settings.target_duration:g}s; target {f.target} ({bounds}) > "
                 f"{f.planned} planned")
     pending = [w for w in workers if w in f.not_arrived]
