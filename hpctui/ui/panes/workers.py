@@ -12,6 +12,7 @@ from operator import attrgetter
 from textual.app import ComposeResult
 from textual.widgets import Sparkline
 
+from hpctui.ui.panes.adapt_status import AdaptStatus
 from hpctui.ui.panes.base import Pane
 from hpctui.ui.rowtable import RowTable
 from hpctui.ui.textline import TextLine
@@ -78,8 +79,10 @@ class WorkersPane(Pane):
         self._flag = TextLine("", id="workers-flag", fixed_height=False)
         # Held, not queried: a redraw may come while the pane's children are still mounting.
         self._spark = Sparkline(self.history, id="workers-spark")
+        self.adapt_status = AdaptStatus()  # mode, bounds, target, decisions (adaptive only)
 
     def compose(self) -> ComposeResult:
+        yield self.adapt_status
         yield self._count
         yield self._spark
         yield self._flag
