@@ -14,8 +14,8 @@ from collections import deque
 from hpctui.core.session import events as ev
 from hpctui.core.session.demo_load import DemoLoadProgressed
 
-KEEP_DECISIONS = 4
-WHY_WIDTH = 110  # a decision's reason is cut here: the full text is on the timeline
+KEEP_DECISIONS = 3
+WHY_WIDTH = 76  # a decision is cut here (the pane is narrow in the grid): the full text is on the timeline
 
 
 def _clock(at: float) -> str:
