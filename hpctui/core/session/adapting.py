@@ -57,10 +57,16 @@ class AdaptiveMixin(DemoLoadMixin):
     def _init_adapt(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Take the adaptive settings out of the cluster kwargs (ADAPT_KWARG); the rest."""
         rest = dict(kwargs)
-        settings = rest.pop(ADAPT_KWARG, None)
-        if settings is not None and not isinstance(settings, AdaptSettings):
-            raise ValueError(f"{ADAPT_KWARG} must be AdaptSettings, got {settings!r}")
-        self.adapt_settings: AdaptSettings | None = settings
+        given = rest.pop(ADAPT_KWARG, None)
+        if given is not None and not isinstance(given, AdaptSettings):
+            raise ValueError(f"{ADAPT_KWARG} must be AdaptSettings, got {given!r}")
+        current = getattr(self, "adapt_settings", None)
+        # Bounds chosen with `adapt()` (the UI's S) outlive an apply of a profile that has
+        # no `adapt` key, as a number chosen with S does; the profile's own key wins once
+        # it is there, and removing it from the profile goes back to fixed scaling.
+        keep = given is None and getattr(self, "_adapt_given", None) is None
+        self.adapt_settings: AdaptSettings | None = current if keep else given
+        self._adapt_given = given
         self._last_round: tuple | None = None
         self._adapt_names: dict[str, str] = {}  # job name -> job id, at the last look
         self._adapt_decided: set[str] = set()  # job names adapt itself chose to close

@@ -31,8 +31,10 @@ def adaptive_session(tmp_path):
     made = []
 
     def make(settings=FAST, **extra):
-        s = ClusterSession("local", {**local_kwargs(tmp_path, **extra), ADAPT_KWARG: settings},
-                           handle_exits=False)
+        kwargs = local_kwargs(tmp_path, **extra)
+        if settings is not None:
+            kwargs[ADAPT_KWARG] = settings
+        s = ClusterSession("local", kwargs, handle_exits=False)
         log = EventLog()
         s.subscribe(log)
         made.append(s)
@@ -104,3 +106,20 @@ def test_job_ending_by_itself_is_replaced(adaptive_session):
     s.close()
     closed = log.wait_for(SessionClosed, timeout=60)[0]
     assert closed  # nothing left: the fixture checks wait_closed
+
+
+def test_apply_keeps_bounds_chosen_with_adapt_unless_the_profile_sets_them(adaptive_session,
+                                                                         tmp_path):
+    s, log = adaptive_session(None)
+    log.wait_for(ScalingModeChanged, lambda e: e.mode == "fixed")
+    s.adapt(AdaptSettings(minimum=0, maximum=2, interval=0.25))
+    log.wait_for(ScalingModeChanged, lambda e: e.mode == "adaptive")
+    s.apply("local", local_kwargs(tmp_path))  # a profile without `adapt`
+    log.wait_for(ClusterStarted, count=2)
+    log.wait_for(ScalingModeChanged, lambda e: e.mode == "adaptive", count=2)
+    s.apply("local", {**local_kwargs(tmp_path), ADAPT_KWARG: AdaptSettings(1, 3)})
+    log.wait_for(ScalingModeChanged, lambda e: e.mode == "adaptive" and e.maximum == 3)
+    s.apply("local", local_kwargs(tmp_path))  # the profile's key removed: fixed again
+    log.wait_for(ClusterStarted, count=4)
+    mode = log.wait_for(ScalingModeChanged, count=5)[-1]
+    assert mode.mode == "fixed", log.of(ScalingModeChanged)
