@@ -100,3 +100,32 @@ def test_submit_cancel_loop_on_slurm_and_its_fix(batch_slurm, tmp_path, name):
     assert edit.ok and edit.profile.get("adapt")["unit"] == "jobs"
     fixed, _ = run_demo(batch_slurm, edit.profile, name, 150)
     assert not [f for f in diagnose(fixed.signals(edit.profile)) if f.mode == 18]
+
+
+def test_a_job_that_ends_by_itself_is_replaced_on_slurm(batch_slurm, tmp_path, name):
+    """As a walltime kill does: SLURM ends the job (scancel from outside hpctui here, so the
+    test does not wait a minute of walltime); adapt, at its minimum of 1 job, gets a new one."""
+    import subprocess
+
+    from hpctui.core.session.events import JobReplacing
+
+    adapt = {"minimum": 1, "maximum": 1, "unit": "jobs", "interval": "250ms"}
+    profile = slurm_profile(batch_slurm, tmp_path, name, adapt)
+    s = ClusterSession("slurm", profile.session_kwargs(), handle_exits=False,
+                       poller_options={"timeout": 10.0})
+    log = EventLog()
+    s.subscribe(log)
+    try:
+        s.start()
+        first = log.wait_for(JobSubmitted, timeout=60)[0]
+        log.wait_for(WorkerJoined, timeout=120)
+        subprocess.run(["scancel", first.job_id], check=True, timeout=30)
+        replacing = log.wait_for(JobReplacing, timeout=90)[0]
+        assert replacing.job_id == first.job_id
+        second = log.wait_for(JobSubmitted, count=2, timeout=60)[1]
+        assert log.events.index(replacing) < log.events.index(second)
+        log.wait_for(WorkerJoined, lambda e: e.job_id == second.job_id, timeout=120)
+    finally:
+        s.close()
+        assert s.wait_closed(90)
+    assert batch_slurm.wait_queue_empty(name, 30) == []
