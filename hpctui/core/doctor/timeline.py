@@ -71,8 +71,8 @@ def adapt_line(event: ev.SessionEvent) -> tuple[str, str | None, str] | None:
     from hpctui.core.session.demo_load import DemoLoadProgressed
 
     if isinstance(event, ev.ScalingModeChanged):
-        if event.mode == "fixed":
-            return "fixed scale", None, f"{event.workers} worker(s)"
+        if event.mode == "fixed":  # every plain session says so: only adaptive is news here
+            return None
         return ("adaptive", None, f"{event.minimum}..{event.maximum} {event.unit}, interval "
                 f"{event.interval:g}s, wait-count {event.wait_count}, target-duration "
                 f"{event.target_duration:g}s")

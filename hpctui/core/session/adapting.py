@@ -175,7 +175,10 @@ class AdaptiveMixin(DemoLoadMixin):
             if info is None or info.phase is not JobPhase.ENDED or name in self._adapt_decided:
                 continue
             cluster.workers.pop(name, None)
-            self._record.remove([job_id])
+            if getattr(self, "placement", "login") == "job":  # the state file is its record
+                self._state_worker_gone(job_id)
+            else:
+                self._record.remove([job_id])
             self._publish(JobReplacing(job_id=job_id, why=info.reason or "left the queue"))
         for name, job_id in self._adapt_names.items():
             # Taken out by SpecCluster itself (its worker was lost), still in the plan.

@@ -45,3 +45,5 @@ def test_timeline_lines():
     assert adapt_line(DemoLoadProgressed(done=5, total=9)) is None
     assert adapt_line(DemoLoadProgressed(done=9, total=9, finished=True))[0] == \
         "demo load finished"
+    # Every plain session announces fixed scaling: not news on doctor's timeline.
+    assert adapt_line(ev.ScalingModeChanged(mode="fixed", workers=1)) is None
