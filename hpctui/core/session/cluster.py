@@ -34,7 +34,8 @@ from typing import Any
 from hpctui.core.batch import cleanup
 from hpctui.core.session.adapting import AdaptiveMixin
 from hpctui.core.session.eventbus import EventBus
-from hpctui.core.session.events import (ClusterStarted, ClusterStartFailed, JobsCancelled, JobSubmitted, SessionClosed, SessionEvent, SessionFailed, SubmitFailed)
+from hpctui.core.session.events import (ClusterStarted, ClusterStartFailed, JobsCancelled, JobSubmitted,
+                                        SessionClosed, SessionEvent, SessionFailed, SubmitFailed)
 from hpctui.core.batch.kinds import cluster_class, get_kind
 from hpctui.core.batch.tracked_job import tracked_cluster_class, worker_names
 from hpctui.core.batch.tracker import DEFAULT_NOT_CONNECTED_AFTER, JobTracker, Snapshot
@@ -97,8 +98,7 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin, AdaptiveMixin):
         self._cluster = None
         self._failed_specs: set[str] = set()
         self._lock = threading.Lock()
-        self._started = False
-        self._closing = False
+        self._started = self._closing = False
         self._closed = threading.Event()
         background = [self._watchers.tick, self.adapt_watch]
         if worker_logs_every:
