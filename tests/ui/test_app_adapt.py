@@ -88,3 +88,69 @@ async def test_adaptive_demo_load_decisions_on_the_workers_pane_and_quit(tmp_pat
             await pilot.press("y")
     assert app.shutdown(timeout=60)
     assert not any(_alive(int(j)) for j in jobs)
+
+
+async def test_the_loop_fixture_shows_mode_18_and_after_f_the_demo_runs_without_it(tmp_path):
+    """tests/fixtures/adapt/submit-cancel-loop.yaml (processes 2, an odd maximum in workers,
+    wait-count 1: see its comment) loops under the demo workload; the Findings pane names it;
+    `f`, `y` writes `adapt.unit: jobs` and applies; the demo workload again: no loop."""
+    import yaml
+    from textual.widgets import DataTable
+
+    from hpctui.ui.app import ConfigWritten
+    from hpctui.ui.screens.apply import ApplyScreen
+
+    fixture = Path(__file__).parents[1] / "fixtures" / "adapt" / "submit-cancel-loop.yaml"
+    doc = yaml.safe_load(fixture.read_text())
+    doc["jobqueue"]["local"].update({
+        "log-directory": str(tmp_path / "logs"),
+        "scheduler-options": {"dashboard_address": "127.0.0.1:0"},
+        "worker-extra-args": ["--dashboard-address", "127.0.0.1:0"]})
+    config = tmp_path / "loop.yaml"
+    config.write_text(yaml.safe_dump(doc))
+    written = []
+
+    class App(HpcTuiApp):
+        def on_config_written(self, message: ConfigWritten) -> None:
+            written.append(message.outcome)
+
+    app = App(LaunchContext("local", "test", config, True),
+              workspace_loader=lambda: Workspace.from_config("local", config, paths=[],
+                                                             environ={}))
+
+    def rules() -> list[str]:
+        pane = app.pane("findings")
+        return [f.rule_id for f in pane.findings] if app._pane_ready(pane) else []
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot_until(pilot, lambda: app.adapt_view is not None and app.adapt_view.adaptive,
+                          "the adaptive session")
+        app.action_demo_load()
+        await pilot_until(pilot, lambda: "submit-cancel-loop" in rules(), "the mode-18 finding",
+                          timeout=120)
+        findings = app.pane("findings")
+        assert findings.select_rule("submit-cancel-loop")
+        findings.query_one(DataTable).focus()
+        await pilot.press("f")
+        assert app.workspace.pending.get("adapt")["unit"] == "jobs"
+        await pilot_until(pilot, lambda: isinstance(app.screen, ApplyScreen), "the preview")
+        await pilot.press("y")
+        await pilot_until(pilot, lambda: written, "the config written")
+        assert written[0].ok and "unit: jobs" in config.read_text()
+        await pilot_until(pilot, lambda: "adaptive 0..2 jobs" in app.pane("workers")
+                          .adapt_status.text, "the fixed bounds in force")
+        await pilot_until(pilot, lambda: app.session._cluster is not None, "the new cluster")
+        load = app.session.start_demo_load(tasks=150, seconds=0.05)
+        await pilot_until(pilot, lambda: load.finished.is_set(), "the demo load again",
+                          timeout=120)
+        assert load.done == 150
+        await pilot_until(pilot, lambda: app.collector.version == app._diagnosed_version,
+                          "the last diagnosis")
+        assert len(app.collector.signals().cancelled_unstarted) < 3
+        assert "submit-cancel-loop" not in rules()
+        jobs = [j.job_id for j in app.session.snapshot().jobs]
+        await pilot.press("q")
+        if isinstance(app.screen, QuitScreen):
+            await pilot.press("y")
+    assert app.shutdown(timeout=60)
+    assert not any(_alive(int(j)) for j in jobs)
