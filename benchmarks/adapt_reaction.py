@@ -1,7 +1,7 @@
 """Adaptive reaction: how fast adapt reacts in an hpctui session, against plain dask-jobqueue's
 `cluster.adapt()` measured in the same run (target: no slower).
 
-    .venv/bin/python benchmarks/adapt_reaction.py [--repeats 4] [--interval 0.2]
+    .venv/bin/python benchmarks/adapt_reaction.py [--repeats 6] [--interval 0.2]
 
 Two figures per run, each on the local backend (job scripts run under bash here), with the
 same cluster class, the same adaptive settings (bounds 0..2 jobs, `interval`, wait-count 3,
@@ -111,7 +111,7 @@ def hpctui_side(tmp: str, interval: float):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=6)  # single rounds vary by an interval
     parser.add_argument("--interval", type=float, default=0.2)
     args = parser.parse_args()
     from hpctui.core.batch.djq import ensure_imported
