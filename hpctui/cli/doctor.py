@@ -3,6 +3,7 @@
     hpctui doctor [--scheduler KIND] [--config PATH] [--workers N] [--timeout S] [--json] [--fix]
                   [--tls] [--no-probe] [--probe-after S] [--sample | --no-sample]
                   [--observe-after S]
+    hpctui doctor --adapt MIN:MAX [--timeout S] [--json]
 
 Exit 0 when the workers connected, 1 when not (the report says why), 2 on bad input (one
 line on stderr, no traceback). Progress lines go to stderr, the report to stdout.
@@ -55,6 +56,10 @@ def add_parser(subparsers, add_common=None) -> argparse.ArgumentParser:
                         help="seconds a job runs with no worker and silent logs (once the probe "
                         "answered) before the round ends and the next one observes the "
                         "workers' start-up (default 6; 0 or more)")
+    parser.add_argument("--adapt", metavar="MIN:MAX", default=None,
+                        help="run the demo workload under adaptive scaling within MIN..MAX "
+                        "(the profile's adapt unit, jobs by default) and report adapt's "
+                        "decisions, and a submit/cancel loop when there is one")
     parser.set_defaults(sample="auto")
     parser.set_defaults(handler=run)
     return parser
@@ -83,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr, flush=True)
 
     _keyboard_interrupt_on_ctrl_c()
+    if getattr(args, "adapt", None) is not None:
+        return run_adapt(args, progress)
     config = getattr(args, "config", None)
     try:
         options = DoctorOptions(kind=getattr(args, "scheduler", None),
@@ -106,4 +113,36 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(report_to_json(report), indent=2, default=str) + "\n")
     else:
         sys.stdout.write(render_report_text(report))
+    return report.exit_code
+
+
+def run_adapt(args: argparse.Namespace, progress) -> int:
+    """`hpctui doctor --adapt MIN:MAX`: the demo workload under adapt, its decisions reported."""
+    from hpctui.core.doctor.adapt_check import run_adapt_check
+    from hpctui.core.doctor.adapt_report import adapt_report_to_json, render_adapt_report_text
+    from hpctui.core.doctor.types import EXIT_BAD_INPUT, DoctorInputError, DoctorOptions
+    from hpctui.core.session.adapt_settings import parse_range
+
+    config = getattr(args, "config", None)
+    try:
+        try:
+            bounds = parse_range(args.adapt)
+        except ValueError as exc:
+            raise DoctorInputError(f"--adapt: {exc}") from None
+        options = DoctorOptions(kind=getattr(args, "scheduler", None),
+                                config_path=str(config) if config is not None else None,
+                                timeout=args.timeout)
+        report = run_adapt_check(options, bounds, None if args.json else progress)
+    except DoctorInputError as exc:
+        print(f"hpctui doctor: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # no traceback: say what failed instead
+        print(f"hpctui doctor: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        sys.stdout.write(json.dumps(adapt_report_to_json(report), indent=2, default=str) + "\n")
+    else:
+        sys.stdout.write(render_adapt_report_text(report))
     return report.exit_code

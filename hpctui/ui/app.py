@@ -22,6 +22,7 @@ from hpctui.core.session.context import LaunchContext
 from hpctui.core.batch.kinds import KINDS
 from hpctui.core.logs.buffer import LogBuffer
 from hpctui.ui.layout import GRID_MIN_SIZE, LOGS_MIN_WIDTH, FocusPaneRequested, PaneArea, tab_bar
+from hpctui.ui.app_adapt import AdaptMixin
 from hpctui.ui.app_diagnosis import DiagnosisMixin
 from hpctui.ui.app_editing import EditingMixin
 from hpctui.ui.app_preflight import PreflightMixin
@@ -50,7 +51,7 @@ NOTICE_S = 20.0  # seconds a notice holds the status bar's second line
 NOTICES_KEPT = 200  # the notice log's length
 
 
-class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, DiagnosisMixin, App):
+class HpcTuiApp(EditingMixin, PreflightMixin, SessionMixin, AdaptMixin, DiagnosisMixin, App):
     """hpctui's main application."""
 
     TITLE = "hpctui"

@@ -43,6 +43,7 @@ class SessionMixin:
 
         self.collector = SignalCollector()
         self.session.subscribe(self.collector.on_event)
+        self._start_adapt_view()  # app_adapt.py
         self._start_early_check()
         self.session.start()
         self.set_interval(REDRAW_S, self._redraw_session)
@@ -106,6 +107,7 @@ class SessionMixin:
         logs = self.pane("logs")
         if self._pane_ready(logs) and logs.job_key in log_keys:
             logs.lines_added()
+        self._redraw_adapt()
 
 
     def _select_job(self, job_id: str) -> None:
@@ -262,12 +264,10 @@ class SessionMixin:
             self.notice("the cluster is still starting")
             return
 
-        def answered(n: int | None) -> None:
-            if n is not None:
-                self.session.scale(n)
-                self.notice(f"scaling to {n} worker(s)")
-
-        self.push_screen(ScaleScreen(self.session.workers_wanted), answered)
+        # A fixed N, or MIN..MAX: adaptive (app_adapt.py)
+        self.push_screen(ScaleScreen(self.session.workers_wanted,
+                                     getattr(self.session, "adapt_settings", None),
+                                     self._profile_adapt()), self._scale_answered)
 
 
     def jobs_to_cancel(self) -> int:
@@ -316,6 +316,9 @@ class SessionMixin:
 
     def _quit(self, leave: bool = False, force: bool = False) -> None:
         self._stop_self_sampler()
+        load = getattr(self.session, "demo_load", None)
+        if load is not None:
+            load.stop()  # its client goes with it; the session then cancels every job
         # The session cancels the jobs on its own thread; `shutdown()` (called once the app
         # has exited) waits for it, so quitting never leaves a job in the queue (unless the
         # user chose to leave a scheduler-in-a-job cluster running).

@@ -54,9 +54,13 @@ KEYS_BY_KIND: dict[str, tuple[str, ...]] = {
 #   scheduler-idle-timeout: "30 minutes"
 #                   -> with `job`, how long the scheduler job waits with no client attached
 #                      and no task before it ends itself (its walltime bounds it anyway).
-HPCTUI_KEYS: tuple[str, ...] = ("security", "scheduler-placement", "scheduler-idle-timeout")
+#   adapt: {minimum: 0, maximum: 4, unit: jobs, interval: 1s, wait-count: 3, target-duration: 5s}
+#                   -> adaptive scaling instead of a fixed number of workers (see
+#                      hpctui/core/session/adapt_settings.py).
+HPCTUI_KEYS: tuple[str, ...] = ("security", "scheduler-placement", "scheduler-idle-timeout",
+                                "adapt")
 # The ones no dask-jobqueue class takes as a keyword: hpctui reads them, never passes them on.
-HPCTUI_ONLY_KEYS: tuple[str, ...] = ("scheduler-placement", "scheduler-idle-timeout")
+HPCTUI_ONLY_KEYS: tuple[str, ...] = ("scheduler-placement", "scheduler-idle-timeout", "adapt")
 # What hpctui does when one of its own keys is not set (no dask-jobqueue default exists for
 # them, so Settings would show nothing otherwise): placement.py's defaults, and no TLS.
 HPCTUI_DEFAULTS: dict[str, Any] = {"security": False, PLACEMENT_KEY: LOGIN,
@@ -219,10 +223,19 @@ class Profile:
         return str(value).strip().lower() if value else "login"
 
     def session_kwargs(self) -> dict[str, Any]:
-        """`cluster_kwargs()` plus the scheduler's placement, for a `ClusterSession`."""
+        """`cluster_kwargs()` plus the scheduler's placement and the adaptive settings, for a
+        `ClusterSession`."""
+        from hpctui.core.session.adapt_settings import ADAPT_KWARG, parse_adapt
         from hpctui.core.session.placement import session_kwargs
 
-        return session_kwargs(self.cluster_kwargs(), self.settings)
+        kwargs = session_kwargs(self.cluster_kwargs(), self.settings)
+        try:
+            adapt = parse_adapt(self.settings.get("adapt"))
+        except ValueError:  # validation names it and blocks the apply; never crash a start
+            adapt = None
+        if adapt is not None:
+            kwargs[ADAPT_KWARG] = adapt
+        return kwargs
 
     def tls_directory(self) -> str:
         """Where `security: true` keeps the workers' certificates (a shared, private folder)."""

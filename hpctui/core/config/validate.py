@@ -85,6 +85,9 @@ def validate(profile: Profile, interfaces: Iterable[str] | None = None) -> list[
     from hpctui.core.session.placement import problems as placement_problems
 
     problems += [Problem(key, value, text) for key, value, text in placement_problems(s)]
+    from hpctui.core.session.adapt_settings import problems as adapt_problems
+
+    problems += [Problem(key, value, text) for key, value, text in adapt_problems(s)]
 
     if not [p for p in problems if p.severity == "error"]:
         # Whatever dask-jobqueue itself refuses (missing cores/memory, HTCondor disk, ...).

@@ -19,7 +19,8 @@ from collections import deque
 from dataclasses import dataclass
 
 from hpctui.core.session import events as ev
-from hpctui.core.diagnosis.signals import QuietJob, Signals, WorkerEvent, WorkerLog
+from hpctui.core.diagnosis.signals import (AdaptFacts, CancelledJob, QuietJob, Signals, WorkerEvent,
+                                          WorkerLog)
 from hpctui.core.jobscript.rejection import SubmitRejection
 from hpctui.schedulers.base import JobRow, JobState
 
@@ -37,6 +38,7 @@ _OVER = ("ending", "ended")
 class _JobFacts:
     """What the collector knows of one job beyond its queue row."""
 
+    submitted_at: float | None = None  # event.at of JobSubmitted
     running_since: float | None = None  # event.at of the first RUNNING state
     phase: str = ""
     nodes: str = ""
@@ -63,6 +65,9 @@ class SignalCollector:
         self._connected = 0
         self._submitted = 0
         self._jobs: dict[str, _JobFacts] = {}
+        self._adapt: AdaptFacts | None = None
+        self._cancelled: deque[CancelledJob] = deque(maxlen=MAX_WORKER_EVENTS)
+        self._connect_times: deque[float] = deque(maxlen=100)
         self.version = 0  # bumped at every change: callers re-diagnose only when it moved
 
     def reset(self) -> None:
@@ -86,6 +91,13 @@ class SignalCollector:
             elif isinstance(event, ev.JobSubmitted):
                 self._submitted += 1
                 self._queue[event.job_id] = JobRow(event.job_id, JobState.PENDING, "submitted")
+                self._facts(event.job_id).submitted_at = event.at
+            elif isinstance(event, ev.JobsCancelled):
+                self._jobs_cancelled(event)
+            elif isinstance(event, ev.ScalingModeChanged):
+                self._adapt = None if event.mode != "adaptive" else AdaptFacts(
+                    event.minimum, event.maximum, event.unit, event.interval, event.wait_count,
+                    event.target_duration, event.workers_per_job)
             elif isinstance(event, ev.JobStateChanged):
                 old = self._queue.get(event.job_id)
                 state = JobState(event.queue_state) if event.queue_state in JobState._value2member_map_ \
@@ -99,6 +111,8 @@ class SignalCollector:
             elif isinstance(event, ev.WorkerJoined):
                 if event.job_id:
                     self._facts(event.job_id).had_worker = True
+                if event.submit_to_join is not None:
+                    self._connect_times.append(event.submit_to_join)
                 self._connected += 1
                 self._worker_events.append(WorkerEvent("joined", event.name or event.address,
                                                        job_id=event.job_id))
@@ -116,6 +130,14 @@ class SignalCollector:
                     facts.last_line_at = event.at
             else:
                 self.version -= 1  # nothing the rules read
+
+    def _jobs_cancelled(self, event) -> None:
+        if event.why not in ("adapt", "scale"):  # close, apply, signals: not a loop's doing
+            return
+        for job_id in event.job_ids:
+            f = self._jobs.get(job_id)
+            if f is not None and not f.had_worker and f.submitted_at is not None:
+                self._cancelled.append(CancelledJob(job_id, f.submitted_at, event.at, event.why))
 
     def _facts(self, job_id: str) -> _JobFacts:
         facts = self._jobs.get(job_id)
@@ -170,6 +192,11 @@ class SignalCollector:
                 scheduler_listen_address=self._listen_address,
                 workers_connected=self._connected,
                 jobs_submitted=self._submitted,
+                jobs_cancelled_unstarted=len(self._cancelled),
+                adaptive=self._adapt is not None,
+                adapt=self._adapt,
+                cancelled_unstarted=tuple(self._cancelled),
+                connect_times=tuple(self._connect_times),
                 quiet_jobs=self._quiet_jobs(quiet_after, now),
                 **extra,
             )

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from hpctui.core.diagnosis import (environment, known, network, placement, resources, skips,
-                                   startup, startup_watch, submission)
+from hpctui.core.diagnosis import (adaptive, environment, known, network, placement, resources,
+                                   skips, startup, startup_watch, submission)
 from hpctui.core.diagnosis.finding import Finding
 from hpctui.core.diagnosis.signals import Signals
 
@@ -19,7 +19,7 @@ Rule = Callable[[Signals], list[Finding]]
 
 ALL_RULES: tuple[Rule, ...] = (network.RULES + submission.RULES + resources.RULES
                                + environment.RULES + startup.RULES + startup_watch.RULES
-                               + skips.RULES + placement.RULES)
+                               + skips.RULES + placement.RULES + adaptive.RULES)
 FALLBACK_RULES: tuple[Rule, ...] = known.RULES
 FALLBACK_BELOW = 0.6
 

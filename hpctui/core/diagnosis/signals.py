@@ -75,6 +75,29 @@ class Versions:
 
 
 @dataclass(frozen=True)
+class CancelledJob:
+    """A job this session cancelled (scaling or adapt) before any worker of it connected."""
+
+    job_id: str
+    submitted_at: float  # time.time()
+    cancelled_at: float
+    why: str = ""  # "adapt" or "scale"
+
+
+@dataclass(frozen=True)
+class AdaptFacts:
+    """The session's adaptive mode, as it announced it (ScalingModeChanged)."""
+
+    minimum: int
+    maximum: int
+    unit: str  # "jobs" or "workers"
+    interval: float
+    wait_count: int
+    target_duration: float
+    workers_per_job: int = 1
+
+
+@dataclass(frozen=True)
 class Signals:
     """Everything hpctui knows about the current attempt; every field may be empty."""
 
@@ -97,6 +120,9 @@ class Signals:
     jobs_submitted: int = 0
     jobs_cancelled_unstarted: int = 0  # cancelled before any worker of theirs connected
     adaptive: bool = False
+    adapt: AdaptFacts | None = None  # the adaptive settings the session ran with
+    cancelled_unstarted: tuple[CancelledJob, ...] = ()  # each, with its timing
+    connect_times: tuple[float, ...] = ()  # seconds from submission to a worker joining
     probe: ProbeResult | None = None
     stacks: tuple[StackReport, ...] = ()  # the sampler's findings per worker process
     # Each watched worker process's start-up (hpctui/core/stacks/startup_view.py): phases,

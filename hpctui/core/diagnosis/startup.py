@@ -1,5 +1,5 @@
-"""Rules for worker start-up and lifetime (failure modes 14-18): slow scratch directories, NFS file
-locks, the scheduler going away, jobs pending while nothing says so, adaptive submit/cancel loops.
+"""Rules for worker start-up and lifetime (failure modes 14-17): slow scratch directories, NFS file
+locks, the scheduler going away, jobs pending while nothing says so (mode 18: adaptive.py).
 """
 
 from __future__ import annotations
@@ -150,24 +150,5 @@ def jobs_pending(s: Signals) -> list[Finding]:
     return findings
 
 
-def submit_cancel_loop(s: Signals) -> list[Finding]:
-    """Mode 18: adaptive scaling submits and cancels jobs in a loop."""
-    if s.jobs_cancelled_unstarted < 3:
-        return []
-    processes = (s.profile.get("processes") if s.profile else None) or 1
-    evidence = [Evidence("session", f"{s.jobs_submitted} jobs submitted, "
-                                    f"{s.jobs_cancelled_unstarted} cancelled before a worker "
-                                    f"connected")]
-    if s.profile is not None:
-        evidence.append(Evidence("profile", f"processes: {processes}; adaptive: {s.adaptive}"))
-    return [Finding(
-        "submit-cancel-loop", 18, "Jobs are submitted and cancelled in a loop",
-        "Adaptive scaling counts workers, but each job brings `processes` workers; with "
-        "bounds that are not multiples of it (or jobs slower to start than adapt's interval) "
-        "it cancels pending jobs it just asked for, again and again.",
-        tuple(evidence), 0.8 if s.adaptive and processes > 1 else 0.6,
-        Fix((), "give adapt its bounds in jobs (`cluster.adapt(minimum_jobs=..., "
-                "maximum_jobs=...)`) and a longer `wait_count`, or use `processes: 1`"))]
-
-
-RULES = (slow_scratch, file_locks, stack_network_wait, scheduler_gone, jobs_pending, submit_cancel_loop)
+# Mode 18 (adaptive submit/cancel loops) lives in adaptive.py.
+RULES = (slow_scratch, file_locks, stack_network_wait, scheduler_gone, jobs_pending)

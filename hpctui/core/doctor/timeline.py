@@ -60,6 +60,36 @@ class Timeline:
                      ", ".join(event.job_ids) + (f": {event.detail}" if event.detail else ""))
         elif isinstance(event, ev.SessionFailed):
             self.add("session failed", detail=event.message)
+        else:
+            line = adapt_line(event)
+            if line is not None:
+                self.add(*line)
+
+
+def adapt_line(event: ev.SessionEvent) -> tuple[str, str | None, str] | None:
+    """(what, job id, detail) for adaptive scaling's events (the TUI's timeline says the same)."""
+    from hpctui.core.session.demo_load import DemoLoadProgressed
+
+    if isinstance(event, ev.ScalingModeChanged):
+        if event.mode == "fixed":  # every plain session says so: only adaptive is news here
+            return None
+        return ("adaptive", None, f"{event.minimum}..{event.maximum} {event.unit}, interval "
+                f"{event.interval:g}s, wait-count {event.wait_count}, target-duration "
+                f"{event.target_duration:g}s")
+    if isinstance(event, ev.AdaptDecided):
+        if event.action == "up":
+            return ("adapt: scale up", None,
+                    f"to {event.target} worker(s), {event.jobs} job(s): {event.why}")
+        return ("adapt: scale down", None, f"retire {', '.join(event.workers)} "
+                f"({event.jobs} job(s)): {event.why}")
+    if isinstance(event, ev.JobReplacing):
+        return "ended by itself; adapt replaces it", event.job_id, event.why
+    if isinstance(event, DemoLoadProgressed) and (event.finished or event.error or event.done == 0):
+        what = ("demo load finished" if event.finished else "demo load stopped" if event.error
+                else "demo load started")
+        return what, None, f"{event.done}/{event.total} tasks" + (
+            f": {event.error}" if event.error and event.error != "stopped" else "")
+    return None
 
 
 # Job phases (tracker.JobPhase values) that mean the job's worker process existed.

@@ -2,9 +2,9 @@
 
 The session owns one asyncio loop in a background thread. The cluster (and so the Dask
 scheduler, as dask-jobqueue does it) is created on that loop. `start()`, `scale(n)`,
-`apply(kind, cluster_kwargs)` and `close()` only queue a request and return at once; the
-requests run one after another on the loop, and what happens arrives as events
-(`hpctui/core/session/events.py`) through `subscribe(callback)`, each subscriber on its own thread.
+`adapt(settings)` (adaptive scaling: `AdaptiveMixin`, adapting.py), `apply(kind, kwargs)` and
+`close()` only queue a request and return at once; they run one after another on the loop, and
+what happens arrives as events (events.py) through `subscribe(callback)`.
 
 The loop thread and its queue of requests are `OpLoop` (`loop.py`). What feeds the events:
 - submissions and their failures: a per-session Job subclass (`hpctui/core/batch/tracked_job.py`);
@@ -32,9 +32,10 @@ from collections.abc import Callable
 from typing import Any
 
 from hpctui.core.batch import cleanup
+from hpctui.core.session.adapting import AdaptiveMixin
 from hpctui.core.session.eventbus import EventBus
 from hpctui.core.session.events import (ClusterStarted, ClusterStartFailed, JobsCancelled, JobSubmitted,
-                                SessionClosed, SessionEvent, SessionFailed, SubmitFailed)
+                                        SessionClosed, SessionEvent, SessionFailed, SubmitFailed)
 from hpctui.core.batch.kinds import cluster_class, get_kind
 from hpctui.core.batch.tracked_job import tracked_cluster_class, worker_names
 from hpctui.core.batch.tracker import DEFAULT_NOT_CONNECTED_AFTER, JobTracker, Snapshot
@@ -48,7 +49,7 @@ from hpctui.core.session.watchers import Watchers
 log = logging.getLogger(__name__)
 
 
-class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
+class ClusterSession(JobPlacementMixin, LiveSamplingMixin, AdaptiveMixin):
     """See the module docstring. Thread-safe; every public method returns within milliseconds
     except `wait_closed`."""
 
@@ -76,7 +77,8 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
         if not isinstance(cluster_kwargs, dict):
             raise ValueError(f"cluster_kwargs must be a dict, got {type(cluster_kwargs).__name__}")
         self.kind = kind
-        self.cluster_kwargs, self.placement, self.idle_timeout = split_session_kwargs(cluster_kwargs)
+        self.cluster_kwargs, self.placement, self.idle_timeout = \
+            split_session_kwargs(self._init_adapt(cluster_kwargs))  # adapting.py takes `adapt`
         self._init_job_placement(cluster_key, config_path, state_dir, attach)
         if attach is not None:  # a cluster left running is a job cluster, whatever the file says
             self.placement, self.idle_timeout = JOB, attach.idle_timeout
@@ -96,10 +98,9 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
         self._cluster = None
         self._failed_specs: set[str] = set()
         self._lock = threading.Lock()
-        self._started = False
-        self._closing = False
+        self._started = self._closing = False
         self._closed = threading.Event()
-        background = [self._watchers.tick]
+        background = [self._watchers.tick, self.adapt_watch]
         if worker_logs_every:
             # A getter, not the cluster: `apply` replaces it while the coroutine runs on.
             background.append(lambda: self._watchers.worker_logs(lambda: self._cluster))
@@ -140,6 +141,7 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise ValueError(f"scale: n must be a non-negative integer, got {n!r}")
         self._n = n
+        self.adapt_settings = None  # a fixed number ends adaptive scaling
         if self._started:
             self._submit_op(("scale",))
 
@@ -154,7 +156,7 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
             if not self._started:  # nothing runs yet: the next start() uses the new settings
                 self.kind = kind
                 self.cluster_kwargs, self.placement, self.idle_timeout = \
-                    split_session_kwargs(cluster_kwargs)
+                    split_session_kwargs(self._init_adapt(cluster_kwargs))
                 return
         self._submit_op(("apply", kind, dict(cluster_kwargs)))
 
@@ -197,6 +199,8 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
             await self._start_cluster()
         elif op[0] == "scale":
             await self._scale()
+        elif op[0] == "adapt":
+            await self._scale_or_adapt()
         elif op[0] == "apply":
             await self._apply(op[1], op[2])
         elif op[0] == "close":
@@ -245,16 +249,15 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
             scheduler_address=cluster.scheduler.address,
             dashboard_link=cluster.dashboard_link or "", cluster_name=cluster._name,
             listen_address=getattr(cluster.scheduler, "listen_address", "") or ""))
-        if self._n:
-            await self._scale()
+        await self._scale_or_adapt()  # scale to N, or adapt within the bounds (adapting.py)
 
     async def _scale(self) -> None:
         cluster = self._cluster
         if cluster is None:
             return
+        self._adapt_off()
         cluster.scale(self._n)
-        # The jobs dask-jobqueue is about to cancel: say so before their workers vanish.
-        closing = set(cluster.workers) - set(cluster.worker_spec)
+        closing = set(cluster.workers) - set(cluster.worker_spec)  # say so before they vanish
         self._cancel_requested([str(w.job_id) for name, w in cluster.workers.items()
                                 if name in closing and getattr(w, "job_id", None)])
         try:
@@ -270,7 +273,7 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
         self._failed_specs.clear()
 
     async def _apply(self, kind: str, cluster_kwargs: dict[str, Any]) -> None:
-        kwargs, placement, idle = split_session_kwargs(cluster_kwargs)
+        kwargs, placement, idle = split_session_kwargs(self._init_adapt(cluster_kwargs))
         keep = (self.placement == JOB and placement == JOB and kind == self.kind
                 and self._cluster is not None and not scheduler_kwarg_changes(
                     {**self.cluster_kwargs, IDLE_KWARG: self.idle_timeout},
@@ -298,7 +301,6 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
             self._stopping_why = ""
             return
         cluster, self._cluster = self._cluster, None
-        live = self._live_future
         if live is not None:
             live.cancel()  # its workers are going away; and whoever waits must not wait on
         self._stopping_why = why
@@ -359,7 +361,7 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin):
             self._state_worker_gone(job_id)
         else:
             self._record.remove([job_id])
-        self._publish(JobsCancelled(job_ids=(job_id,), why=self._stopping_why or "scale",
+        self._publish(JobsCancelled(job_ids=(job_id,), why=self._stopping_why or self._scaling_why(),
                                     ok=True))
         self._watchers.poke()
 

@@ -169,3 +169,49 @@ class SessionClosed(SessionEvent):
 
     cancelled_job_ids: tuple[str, ...]
     why: str = "close"  # "left running": the cluster's jobs were left to run (detach)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScalingModeChanged(SessionEvent):
+    """The session scales to a fixed number of workers, or adaptively within bounds."""
+
+    mode: str  # "fixed" or "adaptive"
+    workers: int = 0  # fixed: the workers asked for
+    minimum: int = 0  # adaptive: the bounds, in `unit`
+    maximum: int = 0
+    unit: str = ""  # "jobs" or "workers"
+    interval: float = 0.0  # seconds between adaptive decisions
+    wait_count: int = 0
+    target_duration: float = 0.0
+    workers_per_job: int = 1  # the profile's `processes`
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdaptTargetChanged(SessionEvent):
+    """The adaptive target (workers the scheduler wants, within the bounds) or the plan moved."""
+
+    target: int  # workers, after the bounds (and hpctui's rounding to whole jobs)
+    wanted: int  # workers the scheduler's adaptive_target asked for, before the bounds
+    planned: int  # workers dask-jobqueue plans (jobs submitted or about to be, x processes)
+    connected: int  # workers connected
+    tasks: int  # tasks waiting or running on the scheduler (-1 when it runs elsewhere)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdaptDecided(SessionEvent):
+    """Adapt scaled up or down (an entry of distributed's `Adaptive.log`), and why."""
+
+    action: str  # "up" or "down"
+    target: int  # workers adapt aims at
+    workers: tuple[str, ...] = ()  # down: the workers it retires
+    jobs: int = 0  # up: jobs after the decision; down: jobs it cancels
+    why: str = ""  # in words, from the scheduler's state at the decision
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobReplacing(SessionEvent):
+    """A job of the adaptive plan ended by itself (walltime, node failure); adapt submits
+    a replacement (the next JobSubmitted)."""
+
+    job_id: str
+    why: str  # "walltime", "ended (DONE)", ...

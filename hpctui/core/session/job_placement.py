@@ -125,8 +125,7 @@ class JobPlacementMixin:
         if adopt is not None and adopt.workers:
             for address, info in list(cluster.scheduler_info.get("workers", {}).items()):
                 self._watchers.worker_joined(_join_fact(address, info))
-        if self._n:
-            await self._scale()
+        await self._scale_or_adapt()
         # After the workers' submission, which is what the user waits for: the client only
         # keeps the idle clock from running and carries live samples and worker logs.
         self._client = await job_cluster.attach_client(cluster)

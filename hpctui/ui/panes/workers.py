@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.widgets import Sparkline
 
 from hpctui.ui.columns import Column
+from hpctui.ui.panes.adapt_status import AdaptStatus
 from hpctui.ui.panes.base import Pane
 from hpctui.ui.rowtable import RowTable
 from hpctui.ui.textline import TextLine
@@ -83,8 +84,10 @@ class WorkersPane(Pane):
         self._flag = TextLine("", id="workers-flag", fixed_height=False)
         # Held, not queried: a redraw may come while the pane's children are still mounting.
         self._spark = Sparkline(self.history, id="workers-spark")
+        self.adapt_status = AdaptStatus()  # mode, bounds, target, decisions (adaptive only)
 
     def compose(self) -> ComposeResult:
+        yield self.adapt_status
         yield self._count
         yield self._spark
         yield self._flag

@@ -223,3 +223,21 @@ def test_live_stacks_and_worker_logs_come_through_the_scheduler_job(tmp_path, se
         time.sleep(0.5)
     [w] = live.workers
     assert w.address == joined.address and w.samples
+
+
+def test_adaptive_with_the_scheduler_in_a_job(tmp_path, sessions):
+    """adapt() through a scheduler in another process: the target comes over its comm."""
+    from hpctui.core.session.adapt_settings import ADAPT_KWARG, AdaptSettings
+    from hpctui.core.session.demo_load import DemoLoadProgressed
+
+    a, log = sessions({**kwargs(tmp_path), ADAPT_KWARG: AdaptSettings(
+        0, 2, "jobs", 0.25, 2, 0.5)})
+    a.start()
+    started(log)
+    log.wait_for(ev.ScalingModeChanged, lambda e: e.mode == "adaptive")
+    a.start_demo_load(tasks=60, seconds=0.05)
+    up = log.wait_for(ev.AdaptDecided, lambda e: e.action == "up", timeout=60)[0]
+    assert "the scheduler's load" in up.why  # task counts are only known in this process
+    done = log.wait_for(DemoLoadProgressed, lambda e: e.finished or e.error, timeout=120)[0]
+    assert done.finished, done
+    log.wait_for(ev.AdaptDecided, lambda e: e.action == "down", timeout=60)
