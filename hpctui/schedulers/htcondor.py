@@ -1,4 +1,5 @@
-"""HTCondor: `condor_q -json` for this session's jobs, its parser, log paths.
+"""HTCondor: `condor_q -json` for this session's jobs, its parser, log paths, and the pre-flight
+check (`condor_submit -dry-run`).
 
 Ids are "<ClusterId>.<ProcId>" (dask-jobqueue appends ".0" to the cluster id condor_submit
 prints). Completed jobs leave the queue (then "gone from queue"); removed ones linger briefly as
@@ -19,8 +20,6 @@ from hpctui.schedulers.base import (
 )
 
 KIND = "htcondor"
-# No pre-flight check (hpctui/core/jobscript/preflight.py): said in one line, never faked.
-PREFLIGHT_NONE = "condor_submit -dry-run exists, but hpctui does not run it yet (no HTCondor here to test it on)"
 
 ATTRIBUTES = (
     "ClusterId,ProcId,JobStatus,HoldReason,RemoteHost,LastRemoteHost,JobCurrentStartDate,"
@@ -48,6 +47,31 @@ def status_command(job_ids: list[str]) -> list[str]:
 def means_no_jobs(exit_code: int | None, stdout: str, stderr: str) -> bool:
     """condor_q prints nothing (exit 0) for ids no longer in the queue: nothing to recognise."""
     return False
+
+
+def preflight_command(script_path: str) -> list[str]:
+    """`condor_submit -dry-run`: parses the submit description and builds the job ads as a real
+    submit would, without contacting the schedd; the ads go to /dev/null (we want the verdict)."""
+    return ["condor_submit", "-dry-run", "/dev/null", script_path]
+
+
+def parse_preflight(exit_code: int | None, stdout: str, stderr: str) -> tuple[bool | None, str]:
+    """(accepted, the line to show). Exit 0 prints "1 job(s) dry-run to cluster 1.", with a
+    "WARNING: the line '...' was unused by condor_submit. Is it a typo?" worth showing first; a
+    refusal prints "ERROR: ..." (the expression that does not parse on the next line). A
+    failure with no ERROR line (no condor_config on this node, say) checked nothing: None."""
+    lines = [ln.strip() for ln in (stderr + "\n" + stdout).splitlines() if ln.strip()]
+    if exit_code == 0:
+        said = next((ln for ln in lines if ln.startswith("WARNING")), None)
+        said = said or next((ln for ln in lines if "dry-run to cluster" in ln), "")
+        return True, said
+    for i, line in enumerate(lines):
+        if line.startswith("ERROR"):
+            if line.endswith(":") and i + 1 < len(lines):  # "Parse error in expression:"
+                line = f"{line} {lines[i + 1]}"
+            return False, line
+    said = next((ln for ln in lines if ln != "Exiting." and not ln.startswith("Dry-Run")), "")
+    return None, said
 
 
 def _host(slot: str) -> str:

@@ -1,8 +1,9 @@
 """Pre-flight: ask the batch system whether it would take a job script, before any job exists.
 
-SLURM (`sbatch --test-only`) and Grid Engine (`qsub -w v`) can check a script and queue nothing;
-each module in `hpctui/schedulers` that can says how (`preflight_command(path)`, and
-`parse_preflight(exit_code, stdout, stderr) -> (accepted, line)`), and one that can't says why
+SLURM (`sbatch --test-only`), Grid Engine (`qsub -w v`) and HTCondor (`condor_submit -dry-run`)
+can check a script and queue nothing; each module in `hpctui/schedulers` that can says how
+(`preflight_command(path)`, and `parse_preflight(exit_code, stdout, stderr) -> (accepted, line)`,
+accepted None when the command ran but checked nothing), and one that can't says why
 in one line (`PREFLIGHT_NONE`): no verdict is ever made up. `check` runs it once on the exact
 text that would be submitted; `PreflightChecker` runs it after edits settle (debounced), on its
 own thread, with a time-out, and hands each verdict to a callback (the UI posts it to itself).
@@ -79,6 +80,9 @@ def check(kind: str, script: str, timeout: float = DEFAULT_TIMEOUT,
     if result.timed_out or result.exit_code is None:
         return PreflightVerdict(FAILED, f"`{command}` gave no answer: {result.describe()}", script)
     accepted, said = sched.parse_preflight(result.exit_code, result.stdout, result.stderr)
+    if accepted is None:  # the command ran but checked nothing (not set up on this node)
+        return PreflightVerdict(FAILED, f"`{command}` could not check it: {said}"
+                                if said else f"`{command}` could not check it", script)
     if accepted:
         return PreflightVerdict(ACCEPTED, f"{argv[0]} would accept it ({said})" if said
                                 else f"{argv[0]} would accept it", script)

@@ -1,5 +1,6 @@
-"""Pre-flight parsers on what the real sbatch --test-only and qsub -w v printed on the testbeds
-(tests/fixtures/preflight), and the debounced checker."""
+"""Pre-flight parsers on what the real sbatch --test-only and qsub -w v printed on the testbeds,
+and the real condor_submit -dry-run printed (tests/fixtures/preflight; HTCondor's recorded by
+tests/fixtures/htcondor/capture_dry_run.sh), and the debounced checker."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from hpctui.core.jobscript import preflight
-from hpctui.schedulers import sge, slurm
+from hpctui.core.jobscript.rejection import lines_mentioned
+from hpctui.schedulers import htcondor, sge, slurm
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "preflight"
 
@@ -36,7 +38,56 @@ def test_grid_engine_verify():
     assert not ok and 'cannot run in PE "smp"' in said
 
 
-@pytest.mark.parametrize("kind", ["pbs", "moab", "lsf", "oar", "htcondor", "local"])
+def _exit(name: str) -> int:
+    return int((FIXTURES / f"{name}.exit").read_text())
+
+
+# The header of dask-jobqueue's HTCondor job script the fixtures were recorded with.
+CONDOR_HEADER = ['MY.DaskWorkerName = "htcondor--$F(MY.JobId)--"', "batch_name = dummy-name",
+                 "RequestCpus = MY.DaskWorkerCores",
+                 "RequestMemory = floor(MY.DaskWorkerMemory / 1048576)",
+                 "RequestDisk = floor(MY.DaskWorkerDisk / 1024)", 'MY.JobId = "$(ClusterId).$(ProcId)"']
+
+
+def test_htcondor_dry_run():
+    assert htcondor.preflight_command("/tmp/j.sh") == [
+        "condor_submit", "-dry-run", "/dev/null", "/tmp/j.sh"]
+
+    def parse(name):
+        return htcondor.parse_preflight(_exit(name), *_out(name))
+
+    assert parse("condor_dry_run_accepted") == (True, "1 job(s) dry-run to cluster 1.")
+    # Accepted, but a line of the script does nothing: the warning is what is worth showing.
+    ok, said = parse("condor_dry_run_unused_line")
+    assert ok and said.startswith("WARNING: the line 'RequestMemory = ") and "typo" in said
+    ok, said = parse("condor_dry_run_parse_error")
+    assert not ok and said == ("ERROR: Parse error in expression: "
+                               "RequestMemory = floor(MY.DaskWorkerMemory /")
+    assert [CONDOR_HEADER[i] for i in lines_mentioned(_out("condor_dry_run_parse_error")[1],
+                                                      CONDOR_HEADER)] == [CONDOR_HEADER[3]]
+    assert parse("condor_dry_run_no_executable") == (
+        False, "ERROR: Can't access executable file /nonexistent/bin/sh: No such file or directory")
+    assert parse("condor_dry_run_unknown_universe") == (
+        False, "ERROR: I don't know about the 'parallelx' universe.")
+    # No condor_config on this node: condor_submit checked nothing, which is no refusal.
+    ok, said = parse("condor_dry_run_no_config")
+    assert ok is None and said.startswith("Neither the environment variable CONDOR_CONFIG")
+
+
+def test_a_check_that_checked_nothing_is_no_verdict(tmp_path, monkeypatch):
+    """The whole path with a stand-in condor_submit replaying the real no-config output:
+    FAILED with what it said, no rejection view."""
+    stand_in = tmp_path / "condor_submit"
+    stand_in.write_text(f"#!/bin/sh\ncat {FIXTURES / 'condor_dry_run_no_config.stderr'} >&2\n"
+                        f"exit {_exit('condor_dry_run_no_config')}\n")
+    stand_in.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    verdict = preflight.check("htcondor", "#!/usr/bin/env condor_submit\nQueue\n", timeout=10)
+    assert verdict.status == preflight.FAILED and verdict.rejection is None
+    assert "could not check it: Neither the environment variable CONDOR_CONFIG" in verdict.message
+
+
+@pytest.mark.parametrize("kind", ["pbs", "moab", "lsf", "oar", "local"])
 def test_systems_without_a_check_say_so(kind):
     why = preflight.available(kind)
     assert why and "\n" not in why
