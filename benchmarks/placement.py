@@ -119,8 +119,10 @@ def phases(log: EventLog, t0: float) -> dict[str, float]:
     workers = [e for e in submitted if e.role != "scheduler"]
     ids = {e.job_id for e in workers}
     joined = max(e.at for e in log.of(ev.WorkerJoined))
+    # A worker that joins before the queue shows its job RUNNING ran from its join at latest.
     w_run = min((e.at for e in log.of(ev.JobStateChanged)
                  if e.job_id in ids and e.queue_state == "RUNNING"), default=joined)
+    w_run = min(w_run, min(e.at for e in log.of(ev.WorkerJoined)))
     split = {}
     if sched:
         started = log.of(ev.ClusterStarted)[0].at
@@ -282,5 +284,23 @@ def main() -> int:
     return 1 if missed else 0
 
 
+def quietly() -> int:
+    """main() the way hpctui runs the libraries (the TUI, `serve` and doctor do the same):
+    what distributed logs stays off the terminal. Closing a login-placement cluster, the
+    in-process scheduler's worker-status stream (distributed's BatchedSend) may still be
+    writing to SpecCluster's watch comm as that closes, and distributed logs that expected
+    race as "Batched Comm Closed" (INFO, with a CommClosedError traceback) through its own
+    stderr handler, which the capture sets aside; warnings and errors are counted instead."""
+    from hpctui.core.session.library_output import LibraryCapture
+
+    with LibraryCapture() as capture:
+        code = main()
+    said = capture.messages
+    if said:
+        print(f"(library warnings kept off the terminal: {len(said)}; first: "
+              f"{said[0].summary()})")
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(quietly())

@@ -12,6 +12,7 @@ import uuid
 import pytest
 from session_events import EventLog
 
+from hpctui.core.diagnosis.collector import SignalCollector
 from hpctui.core.session import events as ev
 from hpctui.core.session.cluster import ClusterSession
 from hpctui.core.session.placement import session_kwargs
@@ -85,6 +86,20 @@ def test_scheduler_in_a_job_workers_connect_and_a_task_runs(testbed, job_session
     # Its log is followed like a worker's: the scheduler's own lines, from the node.
     log.wait_for(ev.LogLinesAppended, lambda e: e.job_id == started.scheduler_job_id
                  and any("Scheduler at:" in line for line in e.lines), timeout=60)
+    # The queue's RUNNING reaches diagnosis even for jobs whose worker joined first, and the
+    # scheduler's job is never counted among the worker jobs ("No workers yet: N job(s)
+    # still pending" once showed with 2/2 connected).
+    workers = {j.job_id for j in snap.jobs if j.role != "scheduler"}
+    log.wait_for(ev.JobStateChanged, lambda e: e.job_id in workers and e.queue_state == "RUNNING",
+                 count=2, timeout=60)
+    collector = SignalCollector()
+    for event in list(log.events):
+        collector.on_event(event)
+    signals = collector.signals()
+    assert signals.scheduler_jobs == (started.scheduler_job_id,)
+    assert {r.job_id: r.state.value for r in signals.worker_queue} == dict.fromkeys(workers,
+                                                                                  "RUNNING")
+    assert [j.job_id for j in snap.scheduler_jobs] == [started.scheduler_job_id]
     # The hand-off: a Client made from the scheduler file alone.
     with Client(scheduler_file=started.scheduler_file, timeout=30) as client:
         assert client.submit(lambda x: x + 1, 10).result(timeout=60) == 11

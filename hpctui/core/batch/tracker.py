@@ -78,6 +78,9 @@ class Snapshot:
     workers: tuple[WorkerInfo, ...]
     expected_workers: int  # workers of jobs not ended
     connected_workers: int
+    # The scheduler's own job(s) (`scheduler-placement: job`), also in `jobs`: shown and
+    # marked, never counted as a worker job (kept apart so no one scans 10,000 jobs for it).
+    scheduler_jobs: tuple[JobInfo, ...] = ()
 
     def job(self, job_id: str) -> JobInfo | None:
         return next((j for j in self.jobs if j.job_id == job_id), None)
@@ -95,6 +98,7 @@ class JobTracker:
         self._jobs: dict[str, JobInfo] = {}
         self._job_of_worker: dict[str, str] = {}  # worker name -> job id
         self._workers: dict[str, WorkerInfo] = {}  # address -> info (connected now)
+        self._scheduler_ids: dict[str, None] = {}  # the scheduler's job(s), in order
         # The workers sorted by name, kept until one joins or leaves: the UI takes a snapshot
         # on every redraw, and sorting 20,000 names each time cost milliseconds of its frame.
         self._sorted_workers: tuple[WorkerInfo, ...] | None = None
@@ -110,6 +114,8 @@ class JobTracker:
                 nodes="", submitted_at=now, running_since=None, connected=(), role=role)
             for w in worker_names:
                 self._job_of_worker[w] = job_id
+            if role == "scheduler":
+                self._scheduler_ids[job_id] = None
 
     def cancel_requested(self, job_ids: list[str], now: float) -> list[SessionEvent]:
         with self._lock:
@@ -127,11 +133,15 @@ class JobTracker:
                 running_since = job.running_since
                 if row.state is JobState.RUNNING and running_since is None:
                     running_since = now
+                moved = job.queue_state != row.state.value
                 self._jobs[row.job_id] = job = replace(
                     job, queue_state=row.state.value, reason=row.reason or "",
                     nodes=row.nodes or job.nodes, running_since=running_since)
+                # The queue's own state is a fact too: a worker often joins before the
+                # queue shows its job RUNNING, and without this event whoever keeps queue
+                # rows (the diagnosis collector) would hold it PENDING for ever.
                 out += self._set(row.job_id, self._phase(job, now), reason=row.reason or "",
-                                 force_event=False)
+                                 force_event=moved)
         return out
 
     def tick(self, now: float) -> list[SessionEvent]:
@@ -205,6 +215,7 @@ class JobTracker:
         with self._lock:
             for j in job_ids:
                 job = self._jobs.pop(j, None)
+                self._scheduler_ids.pop(j, None)
                 if job:
                     for w in job.worker_names:
                         if self._job_of_worker.get(w) == j:
@@ -232,9 +243,10 @@ class JobTracker:
                 self._sorted_workers = tuple(sorted(self._workers.values(),
                                                     key=attrgetter("name")))
             workers = self._sorted_workers
+            schedulers = tuple(self._jobs[j] for j in self._scheduler_ids if j in self._jobs)
         expected = sum(len(j.worker_names) for j in jobs if j.phase is not JobPhase.ENDED)
         return Snapshot(jobs=jobs, workers=workers, expected_workers=expected,
-                        connected_workers=len(workers))
+                        connected_workers=len(workers), scheduler_jobs=schedulers)
 
     # ------------------------------------------------------------------ inside
 
@@ -251,7 +263,8 @@ class JobTracker:
         if qs == JobState.PENDING.value:
             return JobPhase.PENDING
         if job.running_since is not None:
-            if now - job.running_since >= self.not_connected_after:
+            # The scheduler's job never has a worker of its own: it is not "not connected".
+            if now - job.running_since >= self.not_connected_after and job.role != "scheduler":
                 return JobPhase.NOT_CONNECTED
             return JobPhase.STARTING
         if qs == JobState.UNKNOWN.value:

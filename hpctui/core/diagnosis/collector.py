@@ -64,6 +64,7 @@ class SignalCollector:
         self._listen_address: str | None = None
         self._connected = 0
         self._submitted = 0
+        self._scheduler_jobs: dict[str, None] = {}  # the scheduler's own job(s), not workers'
         self._jobs: dict[str, _JobFacts] = {}
         self._adapt: AdaptFacts | None = None
         self._cancelled: deque[CancelledJob] = deque(maxlen=MAX_WORKER_EVENTS)
@@ -89,7 +90,10 @@ class SignalCollector:
                 self._scheduler_address = event.scheduler_address
                 self._listen_address = getattr(event, "listen_address", "") or None
             elif isinstance(event, ev.JobSubmitted):
-                self._submitted += 1
+                if event.role == "scheduler":
+                    self._scheduler_jobs[event.job_id] = None
+                else:
+                    self._submitted += 1
                 self._queue[event.job_id] = JobRow(event.job_id, JobState.PENDING, "submitted")
                 self._facts(event.job_id).submitted_at = event.at
             elif isinstance(event, ev.JobsCancelled):
@@ -150,7 +154,8 @@ class SignalCollector:
     def _quiet_jobs(self, quiet_after: float | None, now: float) -> tuple[QuietJob, ...]:
         out = []
         for job_id, f in self._jobs.items():
-            if f.running_since is None or f.had_worker or f.phase in _OVER:
+            if (f.running_since is None or f.had_worker or f.phase in _OVER
+                    or job_id in self._scheduler_jobs):  # it runs no worker by design
                 continue
             running_for = max(0.0, now - f.running_since)
             if f.phase != NOT_CONNECTED and (quiet_after is None or running_for < quiet_after):
@@ -185,6 +190,7 @@ class SignalCollector:
                 submit_failures=tuple(self._failures),
                 errors=tuple(self._errors),
                 queue=tuple(self._queue.values()),
+                scheduler_jobs=tuple(self._scheduler_jobs),
                 worker_logs=tuple(WorkerLog(self._log_source.get(j, f"job {j}"), tuple(lines), j)
                                   for j, lines in self._logs.items()),
                 worker_events=tuple(self._worker_events),

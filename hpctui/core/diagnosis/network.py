@@ -61,7 +61,7 @@ def _running_without_worker(s: Signals) -> list[Evidence]:
         return []
     return [Evidence(f"queue job {r.job_id}", f"{r.state.value} ({r.raw_state}), no worker "
                                               "connected")
-            for r in s.queue if r.state is JobState.RUNNING][:3]
+            for r in s.worker_queue if r.state is JobState.RUNNING][:3]
 
 
 def workers_cannot_connect(s: Signals) -> list[Finding]:

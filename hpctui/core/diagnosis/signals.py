@@ -110,6 +110,8 @@ class Signals:
     # Errors raised in hpctui's own process (dask-jobqueue's ValueErrors, a missing command).
     errors: tuple[str, ...] = ()
     queue: tuple[JobRow, ...] = ()
+    # The ids of `queue` rows that run the scheduler (`scheduler-placement: job`), not workers.
+    scheduler_jobs: tuple[str, ...] = ()
     worker_logs: tuple[WorkerLog, ...] = ()
     worker_events: tuple[WorkerEvent, ...] = ()
     # Lines logged in hpctui's process by the scheduler (dashboard port, TLS refusals).
@@ -136,6 +138,11 @@ class Signals:
     lsf_unit_for_limits: str | None = None  # LSF_UNIT_FOR_LIMITS from lsf.conf, when read
     # Jobs running with no worker for longer than the caller's patience (collector.signals).
     quiet_jobs: tuple[QuietJob, ...] = ()
+
+    @property
+    def worker_queue(self) -> tuple[JobRow, ...]:
+        """The queue rows of jobs that run workers (the scheduler's own job left out)."""
+        return tuple(r for r in self.queue if r.job_id not in self.scheduler_jobs)
 
     def __post_init__(self):
         # Callers often have lists; a lone string where a sequence belongs is a bug that would

@@ -124,13 +124,17 @@ def _reason_action(s: Signals, reason: str) -> tuple[str, tuple[PatchOp, ...]]:
 
 def jobs_pending(s: Signals) -> list[Finding]:
     """Mode 17: no workers because the jobs have not started (dask-jobqueue cannot tell)."""
-    pending = [r for r in s.queue if r.state == JobState.PENDING and not _LIMIT.search(r.reason)]
+    waiting = [r for r in s.queue if r.state == JobState.PENDING and not _LIMIT.search(r.reason)]
+    # The scheduler's own job (`scheduler-placement: job`) is no worker job: said apart.
+    scheduler = [r for r in waiting if r.job_id in s.scheduler_jobs]
+    pending = scheduler or [r for r in waiting if r.job_id not in s.scheduler_jobs]
     findings = []
     if pending and not s.workers_connected:
         reason = pending[0].reason or "no reason given"
         action, ops = _reason_action(s, reason)
+        what = ("the scheduler's job is" if scheduler else f"{len(pending)} job(s)") + " still pending"
         findings.append(Finding(
-            "jobs-pending", 17, f"No workers yet: {len(pending)} job(s) still pending ({reason})",
+            "jobs-pending", 17, f"No workers yet: {what} ({reason})",
             "dask-jobqueue counts workers as launched once jobs are submitted; the queue says "
             "they have not started, so no worker can connect yet.",
             tuple(Evidence(f"queue job {r.job_id}", f"{r.raw_state} {r.reason}".strip())

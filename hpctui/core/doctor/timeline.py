@@ -47,6 +47,10 @@ class Timeline:
             self.failed += 1
             self.add("submission refused", detail=event.error.summary())
         elif isinstance(event, ev.JobStateChanged):
+            if event.old == event.new:  # only the queue's state moved: no new phase to tell
+                if event.queue_state == "RUNNING":
+                    self.ran.add(event.job_id)
+                return
             detail = event.queue_state + (f": {event.reason}" if event.reason else "")
             if event.queue_state == "RUNNING" or event.new in RAN_PHASES:
                 self.ran.add(event.job_id)

@@ -77,7 +77,7 @@ class JobStateChanged(SessionEvent):
     """A job moved to another phase (from the queue, a worker joining, or waiting too long)."""
 
     job_id: str
-    old: str  # a JobPhase value ("" for the first)
+    old: str  # a JobPhase value ("" for the first); == new when only the queue state moved
     new: str  # a JobPhase value
     queue_state: str  # the normalized queue state (JobState value), "" if never seen
     reason: str  # the queue's reason (Priority, Resources...), or why the phase changed

@@ -55,6 +55,19 @@ def limit_text(walltime: str) -> str:
     return walltime or "-"
 
 
+def queue_summary(jobs, scheduler_jobs=(), limit: str = "") -> str:
+    """The line above the queue: worker jobs counted by phase ("2 connected"), the
+    scheduler's job said apart ("scheduler connected"), never counted among them."""
+    counts = Counter(map(attrgetter("phase"), jobs))  # enum keys: no .value per job
+    for job in scheduler_jobs:
+        counts[job.phase] -= 1
+    parts = [f"{n} {state}" for state, n in sorted((p.value, n) for p, n in counts.items() if n > 0)]
+    parts += [f"scheduler {job.phase.value}" for job in scheduler_jobs]
+    if not parts:
+        return "no jobs: + scales up"
+    return ", ".join(parts) + (f" · limit {limit}" if limit and jobs else "")
+
+
 class QueuePane(Pane):
     """One row per job: id, phase, queue state, reason, node, elapsed, workers; the summary
     line above says the time limit (the profile's, the same for every job)."""
@@ -117,18 +130,16 @@ class QueuePane(Pane):
         index = self._table.index_of(job_id)
         return "" if index is None else " ".join(self._table.row_cells(index))
 
-    def update_jobs(self, jobs, now: float, time_limit: str = "") -> None:
+    def update_jobs(self, jobs, now: float, time_limit: str = "", scheduler_jobs=()) -> None:
         """Redraw from the session's jobs (hpctui.core.batch.tracker.JobInfo); `now` is
-        time.monotonic(), the session's clock; `time_limit` the profile's walltime.
+        time.monotonic(), the session's clock; `time_limit` the profile's walltime;
+        `scheduler_jobs` those of `jobs` that run the scheduler (shown, not counted).
         The cursor stays on its job."""
         self._now, self._time_limit = now, limit_text(time_limit)
         jobs = jobs if isinstance(jobs, (tuple, list)) else tuple(jobs)
         self._table.set_rows(jobs)
-        counts = Counter(map(attrgetter("phase"), jobs))  # enum keys: no .value per job
-        summary = ", ".join(f"{n} {state}" for state, n in sorted(
-            (phase.value, n) for phase, n in counts.items()))
-        limit = f" · limit {self._time_limit}" if time_limit and jobs else ""
-        self._summary.set((summary + limit) if summary else "no jobs: + scales up")
+        self._summary.set(queue_summary(jobs, scheduler_jobs, self._time_limit if time_limit
+                                        else ""))
 
     def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
         event.stop()

@@ -14,7 +14,9 @@ def row(job_id, state, reason=""):
 
 
 def changes(events):
-    return [(e.job_id, e.old, e.new) for e in events if isinstance(e, JobStateChanged)]
+    """Phase changes (an event with old == new only tells the queue's state moved)."""
+    return [(e.job_id, e.old, e.new) for e in events
+            if isinstance(e, JobStateChanged) and e.old != e.new]
 
 
 def test_pending_running_connected_with_join_times():
@@ -125,3 +127,17 @@ def test_snapshot_workers_sorted_by_name_follow_every_join_and_leave():
     t.worker_left("tcp://b:1", "gone", now=4.0)
     snap = t.snapshot()
     assert [w.name for w in snap.workers] == ["w-a", "w-c"] and snap.connected_workers == 2
+
+
+def test_queue_state_reaching_running_after_the_join_is_an_event():
+    """A worker often joins before the queue shows its job RUNNING: the queue's state must
+    still be told (same phase), or diagnosis keeps the job PENDING."""
+    t = JobTracker()
+    t.job_submitted("11", "C-0", ("C-0",), "dask-worker", now=100.0)
+    t.queue_rows([row("11", JobState.PENDING)], now=101.0)
+    t.worker_joined("C-0", "tcp://10.0.0.2:4000", "10.0.0.2", 1, 2**30, now=102.0,
+                    registered_at=0.0)
+    events = t.queue_rows([row("11", JobState.RUNNING)], now=103.0)
+    assert [(e.old, e.new, e.queue_state) for e in events] == [
+        ("connected", "connected", "RUNNING")]
+    assert t.queue_rows([row("11", JobState.RUNNING)], now=104.0) == []  # said once
