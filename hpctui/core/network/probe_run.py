@@ -274,6 +274,8 @@ async def run_probe_async(
             got = await _first_report(inbox, ended, report_timeout)
         finally:
             watch_task.cancel()
+            # Its queue query ends (the child reaped) before the probe goes on.
+            await asyncio.gather(watch_task, return_exceptions=True)
         if got is None:
             return _no_report(kind, job_id, probe, job_kwargs, report_path, shared_dir,
                               report_timeout, watch, timings)
