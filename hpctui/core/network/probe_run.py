@@ -241,7 +241,7 @@ async def run_probe_async(
     script_path = None
     probe: ProbeJob | None = None
     stop = asyncio.Event()
-    watcher = None
+    watcher = watch_task = None
     timings: dict[str, float] = {}
     try:
         try:
@@ -274,8 +274,6 @@ async def run_probe_async(
             got = await _first_report(inbox, ended, report_timeout)
         finally:
             watch_task.cancel()
-            # Its queue query ends (the child reaped) before the probe goes on.
-            await asyncio.gather(watch_task, return_exceptions=True)
         if got is None:
             return _no_report(kind, job_id, probe, job_kwargs, report_path, shared_dir,
                               report_timeout, watch, timings)
@@ -319,6 +317,10 @@ async def run_probe_async(
         stop.set()
         if watcher is not None:
             await watcher
+        if watch_task is not None:
+            # Its queue query ends (its child reaped) before the probe does: after the verdict,
+            # so the verdict waits for nothing.
+            await asyncio.gather(watch_task, return_exceptions=True)
         for s in servers:
             s.close()
         if probe is not None:
