@@ -13,6 +13,7 @@ cuts every other user's workers off): it runs alone, after every other row, for 
 and the mode is turned off in a finally whatever happens. Takes about 5 minutes.
 
     .venv/bin/python benchmarks/time_to_verdict.py [--only NAME] [--no-ui] [--no-doctor]
+                                                   [--no-lockdown]
 """
 
 from __future__ import annotations
@@ -149,6 +150,8 @@ def main() -> int:
     ap.add_argument("--only", help="run the rows whose name contains this")
     ap.add_argument("--no-ui", action="store_true", help="skip the TUI's no-interface row")
     ap.add_argument("--no-doctor", action="store_true", help="skip the doctor rounds")
+    ap.add_argument("--no-lockdown", action="store_true",
+                    help="skip the locked-down row (it cuts every other testbed user's workers off)")
     args = ap.parse_args()
     partition = testbed_partition()
     missed: list[str] = []
@@ -161,6 +164,9 @@ def main() -> int:
         locked = locked_down_case(tmp, partition) if partition else None
         not_here = {}
         if locked is not None and args.only and args.only not in locked.name:
+            locked = None
+        elif locked is not None and args.no_lockdown:
+            not_here[LOCKED] = "not run: --no-lockdown"
             locked = None
         elif locked is not None and os.geteuid() != 0:
             not_here[LOCKED] = "not run: the testbed's lockdown mode needs root (nftables)"

@@ -10,7 +10,8 @@ shows (workers connected, the rejection view, the time-outs in the logs, a findi
 screen as SVG and PNG (cairosvg: `pip install -e '.[screenshots]'`; `--no-png` without it),
 and cancels its jobs. The scenarios live in
 `scenarios_local.py`, `scenarios_testbed.py`, `scenarios_placement.py` (the scheduler in a job;
-`locked-down-finding` turns tests/testbed/lockdown on for its probe, as root) and
+`locked-down-finding` turns tests/testbed/lockdown on for its probe, as root),
+`scenarios_adapt.py` (adaptive scaling under the demo workload, and its submit/cancel loop) and
 `scenarios_replay.py`; `shots.py` is the
 machinery they share.
 """
@@ -28,6 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import scenarios_adapt  # noqa: E402
 import scenarios_local  # noqa: E402
 import scenarios_placement  # noqa: E402
 import scenarios_replay  # noqa: E402
@@ -39,6 +41,7 @@ SCENARIOS = {
     **{name: (fn, False) for name, fn in scenarios_local.SCENARIOS.items()},
     **{name: (fn, True) for name, fn in scenarios_testbed.SCENARIOS.items()},
     **{name: (fn, True) for name, fn in scenarios_placement.SCENARIOS.items()},
+    **{name: (fn, True) for name, fn in scenarios_adapt.SCENARIOS.items()},
     **{name: (fn, False) for name, fn in scenarios_replay.SCENARIOS.items()},
 }
 

@@ -1,14 +1,12 @@
-"""The TUI on the SLURM testbed, adaptive 0..4: the demo workload from the palette's action,
-jobs rise, the tasks finish, jobs fall back to 0; the Workers pane shows each decision; `q`
-leaves nothing in SLURM's queue."""
+"""The TUI on both real batch systems (SLURM and Grid Engine), adaptive 0..4: the demo workload
+from the palette's action, jobs rise, the tasks finish, jobs fall back to 0; the Workers pane
+shows each decision; `q` leaves nothing in the batch system's queue."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
-from batch_systems import BatchSystem
 from waits import pilot_until
 
 from hpctui.core.session.context import LaunchContext
@@ -19,12 +17,13 @@ from hpctui.ui.screens.quit import QuitScreen
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(300)]
 
 
-def _config(tmp_path: Path, name: str) -> Path:
+def _config(tmp_path: Path, batch, name: str) -> Path:
     path = tmp_path / "site.yaml"
     path.write_text(
         "jobqueue:\n"
-        "  slurm:\n"
+        f"  {batch.kind}:\n"
         f"    name: {name}\n"
+        f"    queue: {batch.queue}\n"
         "    cores: 1\n"
         "    memory: 1GB\n"
         "    interface: ib0\n"
@@ -36,12 +35,11 @@ def _config(tmp_path: Path, name: str) -> Path:
     return path
 
 
-async def test_adaptive_0_4_demo_load_on_slurm_through_the_tui(testbed, tmp_path):
-    batch = BatchSystem(testbed)
-    name = f"tb-tui-adapt-{uuid.uuid4().hex[:8]}"
-    path = _config(tmp_path, name)
-    app = HpcTuiApp(LaunchContext("slurm", "test", path, True),
-                    workspace_loader=lambda: Workspace.from_config("slurm", path, paths=[],
+async def test_adaptive_0_4_demo_load_through_the_tui(batch, tmp_path):
+    name = batch.name("tui-adapt")
+    path = _config(tmp_path, batch, name)
+    app = HpcTuiApp(LaunchContext(batch.kind, "test", path, True),
+                    workspace_loader=lambda: Workspace.from_config(batch.kind, path, paths=[],
                                                                    environ={}))
     try:
         async with app.run_test(size=(160, 48)) as pilot:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from hpctui.core.config.profile import Profile
 from hpctui.core.network.probe_verdict import ProbeResult
 from hpctui.core.session import events as ev
+from hpctui.core.session.loop import finish_loop
 
 # Seconds of RUNNING with no worker before the probe goes. A healthy worker on the testbed
 # joins ~1 s after the queue shows RUNNING; the probe's own round trip there is ~2.5-3.5 s, so
@@ -223,7 +224,7 @@ class EarlyCheck:
             except Exception as exc:  # noqa: BLE001 - a failed probe is said, never raised
                 result, error = None, f"{type(exc).__name__}: {exc}"
         finally:
-            loop.close()
+            finish_loop(loop)
         with self._lock:
             final = replace(self._current, done=True, stopped=self._stop_why, error=error,
                             result=result if result is not None else self._current.result)

@@ -47,6 +47,13 @@ async def _query(module: ModuleType, job_id: str) -> tuple[int | None, str, str]
         proc.kill()
         await proc.wait()
         return None, "", "timed out"
+    except asyncio.CancelledError:
+        # Reaped before the task ends: a child left to its loop's end prints "Event loop is
+        # closed" when its transport is collected.
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+        raise
     return proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
 
 

@@ -241,7 +241,7 @@ async def run_probe_async(
     script_path = None
     probe: ProbeJob | None = None
     stop = asyncio.Event()
-    watcher = None
+    watcher = watch_task = None
     timings: dict[str, float] = {}
     try:
         try:
@@ -317,6 +317,10 @@ async def run_probe_async(
         stop.set()
         if watcher is not None:
             await watcher
+        if watch_task is not None:
+            # Its queue query ends (its child reaped) before the probe does: after the verdict,
+            # so the verdict waits for nothing.
+            await asyncio.gather(watch_task, return_exceptions=True)
         for s in servers:
             s.close()
         if probe is not None:

@@ -16,6 +16,31 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+# Seconds the tasks still pending when a loop ends get to finish their cancellation.
+FINISH_SECONDS = 10.0
+
+
+def finish_loop(loop: asyncio.AbstractEventLoop, seconds: float = FINISH_SECONDS) -> None:
+    """Close `loop` as asyncio.run does: the tasks still pending are cancelled and given their
+    turn to end (up to `seconds`), then async generators are shut down. A task left pending (a
+    cancelled background coroutine, a batch query cancelled mid-way) would otherwise be
+    collected after the loop closed: "Task was destroyed but it is pending!", and its
+    subprocess transport's __del__ prints "RuntimeError: Event loop is closed" on the user's
+    terminal once the child exits."""
+    try:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.wait(pending, timeout=seconds))
+            for task in pending:  # retrieved, so none is "never retrieved" on collection
+                if task.done() and not task.cancelled():
+                    task.exception()
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()
+
+
 # The operation after which the loop stops (its background coroutines are cancelled).
 LAST_OP = "close"
 
@@ -62,10 +87,7 @@ class OpLoop:
         try:
             self.loop.run_until_complete(runner)
         finally:
-            try:
-                self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-            finally:
-                self.loop.close()
+            finish_loop(self.loop)
 
     async def _serve(self) -> None:
         assert self._ops is not None
