@@ -102,14 +102,24 @@ def batch(request):
     return BatchSystem(request.getfixturevalue("testbed" if request.param == "slurm" else "gridengine"))
 
 
+# The fixtures that stand for a real batch system.
+TESTBED_FIXTURES = ("testbed", "gridengine", "batch")
+
+
+# tryfirst: the xdist group must be on the items before pytest-xdist reads it (--dist loadgroup).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     # Every test marked `testbed` gets the SLURM fixture, so the skip/fail rule is in one place;
     # a test that runs on either system through `batch` asks for its own testbed instead.
     for item in items:
         names = getattr(item, "fixturenames", ())
-        if item.get_closest_marker("testbed") and "testbed" not in names and "batch" not in names \
-                and "gridengine" not in names:
+        if item.get_closest_marker("testbed") and not set(TESTBED_FIXTURES) & set(names):
             item.fixturenames.append("testbed")
+        # tests/run runs pytest-xdist workers side by side: the tests on the real batch systems
+        # stay in one group, one after another on one worker, as they ran before (one compute
+        # node, one queue); everything else runs beside them.
+        if set(TESTBED_FIXTURES) & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("testbed"))
 
 
 @pytest.fixture(autouse=True)

@@ -93,7 +93,10 @@ def test_follows_logs_of_workers_that_cannot_connect(testbed, tmp_path):
     job_name = f"tb-logs-{uuid.uuid4().hex[:8]}"
     recorder = Recorder()
     try:
-        cluster = _cluster(testbed, tmp_path, job_name)  # no interface: the seed's trap
+        # No interface: the seed's trap. The worker gives up after 5 s, not distributed's 30 s:
+        # the lines it writes are the same, and this test is about following them.
+        cluster = _cluster(testbed, tmp_path, job_name, job_script_prologue=[
+            "export DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s"])
         try:
             with LogFollower(recorder) as follower:
                 cluster.scale(1)

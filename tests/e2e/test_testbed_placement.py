@@ -152,7 +152,7 @@ def test_a_detached_cluster_with_no_client_ends_itself_after_its_idle_timeout(te
                                                                               job_session):
     from hpctui.core.batch.poller import PollPolicy
 
-    idle = 20.0
+    idle = 10.0
     s, log, names = job_session(idle=f"{idle:g}s")
     s.start()
     s.scale(1)
@@ -164,8 +164,8 @@ def test_a_detached_cluster_with_no_client_ends_itself_after_its_idle_timeout(te
     left = time.monotonic()
     assert len(queued(*names)) == 2  # left running
     # Nobody attached, nothing computing: gone within the timeout and one queue poll (the
-    # poller's quick interval), give or take SLURM's own few seconds to end a job.
-    budget = idle + PollPolicy().fast + 5.0
+    # poller's quick interval), give or take SLURM's own seconds to end a job on a busy machine.
+    budget = idle + PollPolicy().fast + 15.0
     remaining = wait_queue_empty(names, budget + 30)
     took = time.monotonic() - left
     print(f"idle timeout {idle:g} s: jobs gone {took:.1f} s after detaching")

@@ -121,19 +121,17 @@ def test_without_interface_workers_time_out_on_default_address(testbed, tmp_path
             port = match.group(2)
             with Client(cluster) as client:
                 cluster.scale(2)
-                started = time.monotonic()
-                with pytest.raises(TimeoutError):
-                    client.wait_for_workers(1, timeout=60)
-                assert time.monotonic() - started >= 59
-                assert client.scheduler_info()["workers"] == {}
                 # Why, in the workers' own words: the connect timeout, then the nanny giving up.
+                # Waiting for these lines (not for a fixed minute) is waiting for the failure.
                 expected = [
                     re.escape(f"Timed out trying to connect to tcp://{testbed.default_addr}:{port} after 30 s"),
                     r"Nanny failed to start",
                 ]
-                text = _wait_for_err_lines(tmp_path, job_name, expected, seconds=60)
+                text = _wait_for_err_lines(tmp_path, job_name, expected, seconds=120)
                 logs = {p.name: p.read_text(errors="replace")[-2000:] for p in tmp_path.glob("*.err")}
                 assert text is not None, f"expected lines not in the .err logs: {logs}"
+                # The worker gave up after its whole connect time-out: none ever registered.
+                assert client.scheduler_info()["workers"] == {}
         finally:
             cluster.close()
         assert _wait_queue_empty(job_name) == [], "jobs still in squeue after close()"
