@@ -165,7 +165,7 @@ def test_a_detached_cluster_with_no_client_ends_itself_after_its_idle_timeout(te
     assert len(queued(*names)) == 2  # left running
     # Nobody attached, nothing computing: gone within the timeout and one queue poll (the
     # poller's quick interval), give or take SLURM's own seconds to end a job on a busy machine.
-    budget = idle + PollPolicy().fast + 15.0
+    budget = idle + PollPolicy().fast + 8.0
     remaining = wait_queue_empty(names, budget + 30)
     took = time.monotonic() - left
     print(f"idle timeout {idle:g} s: jobs gone {took:.1f} s after detaching")
