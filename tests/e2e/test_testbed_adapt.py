@@ -102,15 +102,14 @@ def test_submit_cancel_loop_on_slurm_and_its_fix(batch_slurm, tmp_path, name):
     assert not [f for f in diagnose(fixed.signals(edit.profile)) if f.mode == 18]
 
 
-def test_a_job_that_ends_by_itself_is_replaced_on_slurm(batch_slurm, tmp_path, name):
-    """As a walltime kill does: SLURM ends the job (scancel from outside hpctui here, so the
-    test does not wait a minute of walltime); adapt, at its minimum of 1 job, gets a new one."""
-    import subprocess
-
-    from hpctui.core.session.events import JobReplacing
+def test_a_job_killed_at_its_walltime_is_replaced_on_slurm(batch_slurm, tmp_path, name):
+    """A real walltime death: the job asks for one minute (SLURM's smallest limit) and SLURM
+    kills it at its limit (the testbed's KillWait is 5 s). Adapt, at its minimum of 1 job,
+    replaces it, and the replacement says why: the queue's own word for the ending."""
+    from hpctui.core.session.events import JobReplacing, JobStateChanged
 
     adapt = {"minimum": 1, "maximum": 1, "unit": "jobs", "interval": "250ms"}
-    profile = slurm_profile(batch_slurm, tmp_path, name, adapt)
+    profile = slurm_profile(batch_slurm, tmp_path, name, adapt, walltime="00:01:00")
     s = ClusterSession("slurm", profile.session_kwargs(), handle_exits=False,
                        poller_options={"timeout": 10.0})
     log = EventLog()
@@ -118,10 +117,14 @@ def test_a_job_that_ends_by_itself_is_replaced_on_slurm(batch_slurm, tmp_path, n
     try:
         s.start()
         first = log.wait_for(JobSubmitted, timeout=60)[0]
-        log.wait_for(WorkerJoined, timeout=120)
-        subprocess.run(["scancel", first.job_id], check=True, timeout=30)
-        replacing = log.wait_for(JobReplacing, timeout=90)[0]
+        log.wait_for(WorkerJoined, lambda e: e.job_id == first.job_id, timeout=120)
+        # SLURM looks at time limits every 30 s: the kill comes 60 to about 100 s in.
+        replacing = log.wait_for(JobReplacing, timeout=240)[0]
         assert replacing.job_id == first.job_id
+        ended = log.wait_for(JobStateChanged, lambda e: e.job_id == first.job_id
+                             and e.new == "ended", timeout=60)[0]
+        assert ended.queue_state == "FAILED", ended  # squeue's TIMEOUT
+        assert "TIMEOUT" in replacing.why or "TimeLimit" in replacing.why, replacing
         second = log.wait_for(JobSubmitted, count=2, timeout=60)[1]
         assert log.events.index(replacing) < log.events.index(second)
         log.wait_for(WorkerJoined, lambda e: e.job_id == second.job_id, timeout=120)
