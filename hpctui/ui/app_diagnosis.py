@@ -13,6 +13,8 @@ from textual import work
 
 from hpctui.ui.app_messages import FindingsUpdated
 
+# While a job runs with no worker, diagnosis looks again this often even with no new event.
+QUIET_RECHECK_S = 1.0
 LIVE_EVERY_S = 3.0  # a live round every 3 s: 1 s of samples at 20 Hz, then up to 2 s to answer
 LIVE_SECONDS = 1.0
 LIVE_RATE = 20.0
@@ -23,17 +25,33 @@ class DiagnosisMixin:
 
     # -- diagnosis and stacks -----------------------------------------------------------
 
+    def _quiet_after(self) -> float | None:
+        """Seconds a job may run with no worker before diagnosis states what is known, once
+        the early probe has answered (doctor's figure: the same facts, the same patience);
+        None before, when only the tracker's "started, not connected" counts."""
+        from hpctui.core.doctor.silence import SILENT_AFTER
+
+        return SILENT_AFTER if getattr(self, "_early_result", None) is not None else None
+
     def _maybe_diagnose(self) -> None:
+        import time
+
         if self.collector is None or self.workspace is None:
             return
         # The pending profile counts as a signal: the skip-entry rule checks it, so an edit
         # shows its finding (or clears it) without waiting for the session to say anything.
         pending = self.workspace.pending
+        quiet_after = self._quiet_after()
         if (self.collector.version == self._diagnosed_version
                 and pending is getattr(self, "_diagnosed_pending", None)):
-            return
+            # A silent worker sends no event: while a job runs with none connected, time
+            # passing is news (its silence grows past `quiet_after`).
+            if (quiet_after is None or not self.collector.has_job_without_worker()
+                    or time.monotonic() - getattr(self, "_diagnosed_at", 0.0) < QUIET_RECHECK_S):
+                return
         self._diagnosed_version = self.collector.version
         self._diagnosed_pending = pending
+        self._diagnosed_at = time.monotonic()
         stacks = self.pane("stacks")
         network = self.pane("network")
         extra = {
@@ -44,6 +62,7 @@ class DiagnosisMixin:
             "probe": (network.probe if network is not None and network.probe is not None
                       else getattr(self, "_early_result", None)),
             "pending_profile": pending,
+            "quiet_after": quiet_after,
         }
         self._diagnose(self.workspace.applied, extra)
 
@@ -115,6 +134,41 @@ class DiagnosisMixin:
             stacks.watch_directory(out)
         self.show_pane("stacks")
         self.notice(f"sampling the scheduler's event loop into {out}")
+
+    def on_findings_pane_sample_workers(self, message) -> None:
+        """`f` on "running with no worker, nothing says why": the sampler switched on as the
+        Stacks pane's `s` does (one undoable edit), its files copied next to the logs off this
+        thread, then apply: the new workers start under the start-up watcher and the sampler,
+        and the Stacks pane shows where they stop."""
+        from hpctui.core.diagnosis.fix import workspace_edit
+        from hpctui.core.stacks.sampler_toggle import sampler_on, toggle_sampler
+        from hpctui.core.stacks.sampler_wiring import placement_for
+        from hpctui.ui.messages import ProfileEdited
+
+        if self.workspace is None:
+            self.notice("! the config is still loading: try again in a moment")
+            return
+        if not sampler_on(self.workspace.pending):
+            result = workspace_edit(self.workspace, toggle_sampler)
+            if not result.ok:
+                self.notice("! " + result.message)
+                return
+            self.post_message(ProfileEdited(result.message))
+        self._install_sampler_then_apply(placement_for(dict(self.workspace.pending.settings)))
+
+    @work(thread=True, group="sample-workers", exit_on_error=False)
+    def _install_sampler_then_apply(self, place) -> None:
+        from hpctui.core.stacks import sampler_wiring, startwatch_wiring
+        from hpctui.ui.messages import ApplyProfile
+
+        try:
+            sampler_wiring.install_sampler(place)
+            startwatch_wiring.install_watcher(place)
+        except OSError as exc:
+            self.call_from_thread(self.notice, f"✗ could not copy the sampler to "
+                                  f"{place.sampler_path}: {exc}")
+            return
+        self.call_from_thread(self.post_message, ApplyProfile())
 
     def on_stacks_pane_reports_changed(self, message) -> None:
         # Stack findings are not session events: without this, diagnosis would wait for the

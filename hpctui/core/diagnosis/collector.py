@@ -165,6 +165,14 @@ class SignalCollector:
                                 else round(max(0.0, now - f.last_line_at), 1)))
         return tuple(out)
 
+    def has_job_without_worker(self) -> bool:
+        """True while a worker job runs (the queue said so) and none of its workers has
+        connected: the UI then looks again as time passes, not only when an event arrives."""
+        with self._lock:
+            return any(f.running_since is not None and not f.had_worker and f.phase not in _OVER
+                       and job_id not in self._scheduler_jobs
+                       for job_id, f in self._jobs.items())
+
     def _add_log(self, job_id: str, source: str, lines) -> None:
         if job_id not in self._logs:
             if len(self._logs) >= MAX_JOBS_WITH_LOGS:

@@ -90,11 +90,23 @@ def running_without_worker(s: Signals) -> list[Finding]:
         "No cause is claimed: a worker process can stop before it writes a line (a file lock "
         "that hangs, an import from a slow file system) and a node can be down or hung while "
         "the queue still says RUNNING.") if x)
-    action = ("look at the worker process with the stack sampler (Stacks pane: s, then apply; "
-              "`hpctui doctor` samples the next round) and at the node's state in the batch "
-              "system" + (f" ({', '.join(nodes)})" if nodes else ""))
-    return [Finding("running-no-worker", 17, title, explanation, tuple(evidence), 0.3,
+    action = ("look at the worker process with the stack sampler (in hpctui: f on this "
+              "finding re-submits the workers under it; `hpctui doctor` samples the next "
+              "round) and at the node's state in the batch system"
+              + (f" ({', '.join(nodes)})" if nodes else ""))
+    return [Finding(RUNNING_NO_WORKER, 17, title, explanation, tuple(evidence), 0.3,
                     Fix((), action))]
+
+
+RUNNING_NO_WORKER = "running-no-worker"
+
+
+def offers_sampling(finding: Finding) -> bool:
+    """True for the finding whose next step is the stack sampler: no config change explains
+    it, but running the workers under the sampler (and its start-up watcher) shows where they
+    stop. The TUI's `f` on it switches the sampler on and re-submits, as doctor's observation
+    round does."""
+    return finding.rule_id == RUNNING_NO_WORKER
 
 
 RULES = (running_without_worker,)

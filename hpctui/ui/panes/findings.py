@@ -6,7 +6,9 @@ there. Each row starts with a marker readable without colour: "★" when `f` app
 change, "!" when the fix is an action only the user can take. Enter or `v` opens the quoted
 evidence with the file and line each quote comes from. `f` applies the highlighted finding's
 fix to the pending profile as one undoable edit, then posts `ProfileEdited` and `ApplyProfile`
-(the app's preview -> write -> apply); a finding with no config fix says so and changes nothing.
+(the app's preview -> write -> apply); a finding with no config fix says so and changes nothing,
+except "running with no worker, nothing says why": its `f` asks the app to re-submit the workers
+under the stack sampler (`SampleWorkers`), the one step that can show where they stop.
 """
 
 from __future__ import annotations
@@ -15,16 +17,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from hpctui.core.diagnosis.finding import Finding
 from hpctui.core.diagnosis.fix import apply_to_workspace, plan
+from hpctui.core.diagnosis.known import offers_sampling
 from hpctui.core.session.workspace import Workspace
 from hpctui.ui.columns import Column
 from hpctui.ui.fitted_table import FittedTable
 from hpctui.ui.messages import ApplyProfile, ProfileEdited
 from hpctui.ui.panes.base import Pane
+
+
+SAMPLE_WORDS = "re-submit the workers under the stack sampler and start-up watcher"
 
 
 def finding_key(finding: Finding) -> str:
@@ -39,8 +46,9 @@ COLUMNS = (Column(" ", 0, whole=True), Column("conf", 2, whole=True),
 
 
 def marker(finding: Finding) -> str:
-    """"★": `f` changes the profile; "!": only an action in words; " ": no fix known."""
-    if finding.fix.ops:
+    """"★": `f` does something (changes the profile, or re-submits under the sampler); "!":
+    only an action in words; " ": no fix known."""
+    if finding.fix.ops or offers_sampling(finding):
         return "★"
     return "!" if finding.fix.action else " "
 
@@ -96,6 +104,10 @@ class FindingsPane(Pane):
         Binding("enter,v", "show_evidence", "Evidence", show=True),
         Binding("f", "apply_fix", "Apply fix", show=True),
     ]
+
+    class SampleWorkers(Message):
+        """Request: run the workers under the stack sampler (switched on if it is off) and
+        apply, for a finding whose next step is to watch them start."""
 
     def __init__(self, workspace: Workspace | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -182,7 +194,10 @@ class FindingsPane(Pane):
             return
         p = plan(f.fix)
         parts = [Content.styled(f"{marker(f)} {f.title}", "bold"), Content(f.explanation)]
-        if p.applicable:
+        if offers_sampling(f):
+            parts.append(Content.styled(
+                f"★ f: {SAMPLE_WORDS}; then: {p.action}", "$text-success"))
+        elif p.applicable:
             parts.append(Content.styled(f"★ f: {p.summary}", "$text-success"))
             if p.action:
                 parts.append(Content.styled(f"! then: {p.action}", "$text-warning"))
@@ -210,6 +225,12 @@ class FindingsPane(Pane):
             return
         if self.workspace is None:
             status.update(Content("! the config is still loading: try again in a moment"))
+            return
+        if offers_sampling(f):
+            # No key explains it: the next step is to watch the workers start (the app switches
+            # the sampler on, as the Stacks pane's `s` does, then applies).
+            status.update(Content("★ " + SAMPLE_WORDS))
+            self.post_message(self.SampleWorkers())
             return
         result = apply_to_workspace(self.workspace, f.fix, f.title)
         if not result.ok:
