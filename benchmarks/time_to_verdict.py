@@ -7,7 +7,8 @@ figures of a row come from the same run. Then the headline failure, no `interfac
 testbed, twice more: in the TUI itself (Pilot, headless: the Findings pane showing it) and in
 `hpctui doctor --fix`, whose round 1 is timed with the early probe and without it (the old
 behaviour), in the same run. Targets: every row < 10 s, no interface < 5 s (core row and UI);
-the exit code is 1 naming each missed target. Testbed rows are skipped, with a line saying so,
+the exit code is 1 naming each missed target. The TUI also meets a silent worker (a held
+workspace lock, ttv_ui_silent.py): statement, then `f`, then the lock named, each < 10 s. Testbed rows are skipped, with a line saying so,
 when the testbed is down. The locked-down row turns the testbed's lockdown mode on (root; it
 cuts every other user's workers off): it runs alone, after every other row, for at most ~40 s,
 and the mode is turned off in a finally whatever happens. Takes about 5 minutes.
@@ -34,12 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ttv_cases import cases, locked_down_case, lockdown, scancel_all, walltime_case  # noqa: E402
 from ttv_doctor_lock import ROUND_TIMEOUT, doctor_lock  # noqa: E402
 from ttv_harness import Row, run_case  # noqa: E402
+from ttv_ui_silent import ui_silent_lock  # noqa: E402
 
 ROW_TARGET = 10.0
 NO_INTERFACE_TARGET = 5.0
 NO_INTERFACE = "no interface (wrong address)"
 LOCKED = "locked down"
 LOCK_HANG = "doctor file-lock hang"
+UI_SILENT = "TUI silent worker (file lock)"
 
 
 def testbed_partition() -> str | None:
@@ -148,7 +151,7 @@ def main() -> int:
             logging.getLogger(name).setLevel(logging.CRITICAL)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", help="run the rows whose name contains this")
-    ap.add_argument("--no-ui", action="store_true", help="skip the TUI's no-interface row")
+    ap.add_argument("--no-ui", action="store_true", help="skip the TUI rows (no interface, silent worker)")
     ap.add_argument("--no-doctor", action="store_true", help="skip the doctor rounds")
     ap.add_argument("--no-lockdown", action="store_true",
                     help="skip the locked-down row (it cuts every other testbed user's workers off)")
@@ -197,11 +200,15 @@ def main() -> int:
                     rows.append(run_case(locked))
                 finally:
                     lockdown("off")
-            ui = doctor_new = doctor_old = lock_new = lock_old = None
+            ui = doctor_new = doctor_old = lock_new = lock_old = ui_silent = None
             wants = not args.only or args.only in NO_INTERFACE
             if partition and wants and not args.no_ui:
                 print("running: no interface in the TUI (Pilot)", flush=True)
                 ui = asyncio.run(_ui_no_interface(tmp, partition))
+            if partition and not args.no_ui and (not args.only or args.only in UI_SILENT):
+                print("running: a silent worker (file lock) in the TUI (Pilot), then f",
+                      flush=True)
+                ui_silent = asyncio.run(ui_silent_lock(tmp, partition))
             if partition and wants and not args.no_doctor:
                 print("running: doctor --fix, no interface, with and without the early probe",
                       flush=True)
@@ -243,6 +250,15 @@ def main() -> int:
               "after the job is RUNNING")
         if ui is None or ui >= NO_INTERFACE_TARGET:
             missed.append(f"TUI no interface: {ui} (target < {NO_INTERFACE_TARGET:g} s)")
+    if ui_silent is not None:
+        print(f"\nTUI (Pilot), silent worker held on its workspace lock: the plain statement "
+              f"{_fmt(ui_silent['statement']).strip()} after RUNNING; after f (sampler on, "
+              f"re-submitted) the lock named {_fmt(ui_silent['named']).strip()} after the new "
+              "job's RUNNING")
+        for what in ("statement", "named"):
+            if ui_silent[what] is None or ui_silent[what] >= ROW_TARGET:
+                missed.append(f"TUI silent worker, {what}: {ui_silent[what]} "
+                              f"(target < {ROW_TARGET:g} s)")
     if doctor_new and doctor_old:
         print("\nhpctui doctor --fix, no interface (round 1 = the broken profile):")
         for label, d in (("early probe (now)", doctor_new), ("without it (before)", doctor_old)):
