@@ -223,7 +223,37 @@ async def job_id_unparsed(shot: Shot) -> None:
         os.environ["PATH"] = path_before
 
 
+async def silent_worker(shot: Shot) -> None:
+    """A worker that hangs without a word (its workspace lock held), sampler off: about 6 s
+    after the early probe found the network fine, the Findings pane states what is known, with
+    `f` to re-submit the workers under the stack sampler (the picture: the statement)."""
+    local = shot.tmp / "local"
+    lock = local / "dask-scratch-space" / "global.lock"
+    lock.parent.mkdir(parents=True)
+    holder = subprocess.Popen(["flock", str(lock), "-c", "echo held; exec sleep 600"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        if holder.stdout.readline().strip() != "held":
+            raise RuntimeError("flock did not take the lock")
+        app = shot.app("slurm", shot.config("slurm", shot.job_name(),
+                                            f"    interface: ib0\n    local-directory: {local}\n"))
+        async with app.run_test(size=GRID) as pilot:
+            await wait(pilot, lambda: app.session is not None, 30, "the session")
+            await pilot.press("plus")
+            await wait(pilot, lambda: has_finding(app, "running-no-worker"), 120,
+                       "the plain statement about the silent job")
+            await show_finding(pilot, app, "running-no-worker")
+            await settle(pilot, 1.5)
+            shot.save(app, "silent-worker-statement")
+            await quit_app(pilot, app)
+        app.shutdown(90)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 SCENARIOS = {
+    "silent-worker": silent_worker,
     "rejected-submission": rejected,
     "job-id-unparsed": job_id_unparsed,
     "workers-not-connecting": not_connected,

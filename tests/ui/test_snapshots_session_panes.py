@@ -94,7 +94,18 @@ def test_logs_pane_with_the_seed_failure(snap_compare, size):
     lines = (FIXTURES / "diagnosis" / "testbed_no_interface.err").read_text().splitlines()
     buffer.add("102", lines, stream="err")
     app = OnePane(LogsPane(buffer), lambda p: p.show_job("102", "job 102"))
-    assert snap_compare(app, terminal_size=size)
+
+    async def scrolled_to_the_end(pilot):
+        # The view scrolls to its end after the lines are laid out (scroll_end is deferred):
+        # on a busy machine the picture could come between the two.
+        def at_end() -> bool:
+            view = pilot.app.query_one("#logs-view")
+            return view.max_scroll_y > 0 and view.scroll_offset.y == view.max_scroll_y
+
+        await pilot_until(pilot, at_end, "the log view scrolled to its last line")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=scrolled_to_the_end)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)

@@ -147,7 +147,7 @@ class FindingsPane(Pane):
         elif self._keys:
             table.move_cursor(row=0, animate=False)
         n = len(self.findings)
-        fixable = sum(1 for f in self.findings if f.fix.ops)
+        fixable = sum(1 for f in self.findings if marker(f) == "★")
         self.query_one("#findings-count", Static).update(
             "✓ no findings yet" if not n else
             f"✗ {n} finding{'s' if n != 1 else ''}, most confident first · "
