@@ -15,6 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
+from ttv_cases import _hold_lock
 from ttv_doctor_lock import _config
 
 
@@ -27,10 +28,7 @@ async def ui_silent_lock(tmp: Path, partition: str) -> dict:
 
     name = f"ttv-uis-{uuid.uuid4().hex[:6]}"
     path = _config(tmp, name, partition)
-    lock = tmp / name / "local" / "dask-scratch-space" / "global.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    holder = subprocess.Popen(["flock", str(lock), "-c", "echo held; exec sleep 600"],
-                              stdout=subprocess.PIPE, text=True)
+    release = _hold_lock(tmp / name / "local")()
     app = HpcTuiApp(LaunchContext("slurm", "bench", path, True),
                     workspace_loader=lambda: Workspace.from_config("slurm", path, paths=[],
                                                                    environ={}))
@@ -54,8 +52,6 @@ async def ui_silent_lock(tmp: Path, partition: str) -> dict:
         return False
 
     try:
-        if holder.stdout.readline().strip() != "held":
-            raise RuntimeError("flock did not take the lock")
         async with app.run_test(size=(160, 48)) as pilot:
             if await until(lambda: app.session is not None, 120):
                 await pilot.press("plus")
@@ -76,7 +72,6 @@ async def ui_silent_lock(tmp: Path, partition: str) -> dict:
             app.exit()
         app.shutdown(120)
     finally:
-        holder.kill()
-        holder.wait()
+        release()
         subprocess.run(["scancel", f"--name={name}"], capture_output=True, timeout=30)
     return out

@@ -9,6 +9,8 @@ import os
 import shlex
 import shutil
 import subprocess
+from contextlib import contextmanager
+from pathlib import Path
 
 from hpctui.ui.screens.apply import ApplyScreen
 from hpctui.ui.screens.rejection import RejectionScreen
@@ -88,19 +90,29 @@ async def probe(shot: Shot) -> None:
     app.shutdown(60)
 
 
-async def stacks_file_lock(shot: Shot) -> None:
-    """Failure mode 15 (the seed's slow start-up): the worker's workspace lock is held, as a
-    hung NFS lock would be; `s` runs the workers under the stack sampler, and the stacks pane
-    shows the worker stuck in locket with the fix on `f` (in the grid, then alone)."""
-    local = shot.tmp / "local"
+@contextmanager
+def _workspace_lock_held(local: Path):
+    """<local>/dask-scratch-space/global.lock held (flock) while inside, as a hung NFS lock
+    would be: distributed's WorkSpace takes it before the worker says anything."""
     lock = local / "dask-scratch-space" / "global.lock"
     lock.parent.mkdir(parents=True)
-    # distributed's WorkSpace takes <local-directory>/dask-scratch-space/global.lock.
     holder = subprocess.Popen(["flock", str(lock), "-c", "echo held; exec sleep 600"],
                               stdout=subprocess.PIPE, text=True)
     try:
         if holder.stdout.readline().strip() != "held":
             raise RuntimeError("flock did not take the lock")
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+async def stacks_file_lock(shot: Shot) -> None:
+    """Failure mode 15 (the seed's slow start-up): the worker's workspace lock is held, as a
+    hung NFS lock would be; `s` runs the workers under the stack sampler, and the stacks pane
+    shows the worker stuck in locket with the fix on `f` (in the grid, then alone)."""
+    local = shot.tmp / "local"
+    with _workspace_lock_held(local):
         app = shot.app("slurm", shot.config("slurm", shot.job_name(),
                                             f"    interface: ib0\n    local-directory: {local}\n"))
         async with app.run_test(size=GRID) as pilot:
@@ -135,9 +147,6 @@ async def stacks_file_lock(shot: Shot) -> None:
             shot.save(app, "stacks-file-lock-pane")
             await quit_app(pilot, app)
         app.shutdown(60)
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 async def pending_held(shot: Shot) -> None:
@@ -228,13 +237,7 @@ async def silent_worker(shot: Shot) -> None:
     after the early probe found the network fine, the Findings pane states what is known, with
     `f` to re-submit the workers under the stack sampler (the picture: the statement)."""
     local = shot.tmp / "local"
-    lock = local / "dask-scratch-space" / "global.lock"
-    lock.parent.mkdir(parents=True)
-    holder = subprocess.Popen(["flock", str(lock), "-c", "echo held; exec sleep 600"],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        if holder.stdout.readline().strip() != "held":
-            raise RuntimeError("flock did not take the lock")
+    with _workspace_lock_held(local):
         app = shot.app("slurm", shot.config("slurm", shot.job_name(),
                                             f"    interface: ib0\n    local-directory: {local}\n"))
         async with app.run_test(size=GRID) as pilot:
@@ -247,9 +250,6 @@ async def silent_worker(shot: Shot) -> None:
             shot.save(app, "silent-worker-statement")
             await quit_app(pilot, app)
         app.shutdown(90)
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 SCENARIOS = {

@@ -9,6 +9,8 @@ A mixin of HpcTuiApp: Textual dispatches `on_*` handlers found anywhere in the a
 
 from __future__ import annotations
 
+import time
+
 from textual import work
 
 from hpctui.ui.app_messages import FindingsUpdated
@@ -34,8 +36,6 @@ class DiagnosisMixin:
         return SILENT_AFTER if getattr(self, "_early_result", None) is not None else None
 
     def _maybe_diagnose(self) -> None:
-        import time
-
         if self.collector is None or self.workspace is None:
             return
         # The pending profile counts as a signal: the skip-entry rule checks it, so an edit
