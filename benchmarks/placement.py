@@ -8,10 +8,13 @@ run), prints the figures, and exits 1 naming each target missed:
     -> connected in the same run (its wait in the queue and its python's start);
   - where each run's time goes, from the session's events: hpctui's own steps, the scheduler
     job, the worker jobs pending, the workers starting. With `job` the worker jobs are
-    submitted a fraction of a second after the scheduling pass that started the scheduler
-    job, and SLURM starts batch jobs in passes at most `batch_sched_delay` apart (3 s unless
-    configured; a job's end triggers one too), so they wait for the next pass nearly in full,
-    where `login`'s workers are submitted at any moment of the cycle. Printed beside: a bare
+    submitted together with the scheduler job, pointed at its scheduler file
+    (hpctui/core/session/workers_ahead.py): SLURM starts batch jobs in scheduling passes at
+    most `batch_sched_delay` apart (3 s unless configured), and workers submitted only once
+    the scheduler answered would wait for the pass after the one that started it. Each
+    measured apply starts from a quiet queue (none of the benchmark's jobs left, then
+    batch_sched_delay + 1 s), and the two placements take turns going first, so neither is
+    measured at a better moment of the pass cycle than the other. Printed beside: a bare
     round trip (`sbatch` of a trivial job until RUNNING) and batch_sched_delay;
   - reattach -> live screen: hpctui (headless, through Textual's Pilot) opened on a profile
     whose cluster was left running, until the Workers pane shows N/N connected (target < 2 s),
@@ -124,16 +127,26 @@ def phases(log: EventLog, t0: float) -> dict[str, float]:
                  if e.job_id in ids and e.queue_state == "RUNNING"), default=joined)
     w_run = min(w_run, min(e.at for e in log.of(ev.WorkerJoined)))
     split = {}
+    split["hpctui: apply -> worker jobs submitted"] = workers[0].at - t0
     if sched:
         started = log.of(ev.ClusterStarted)[0].at
         split["hpctui: apply -> scheduler job submitted"] = sched[0].at - t0
         split["scheduler job: submitted -> connected"] = started - sched[0].at
-        split["hpctui: scheduler connected -> workers submitted"] = workers[0].at - started
-    else:
-        split["hpctui: apply -> worker jobs submitted"] = workers[0].at - t0
+        # Negative: submitted with the scheduler job, before its scheduler answered.
+        split["workers submitted - scheduler connected"] = workers[0].at - started
     split["worker jobs pending (submitted -> RUNNING)"] = w_run - workers[0].at
     split["workers starting (RUNNING -> N joined)"] = joined - w_run
     return split
+
+
+def quiet_queue(name: str, cycle: float) -> None:
+    """Wait until none of the benchmark's jobs is in the queue, then one scheduling cycle and
+    a second more: the next apply starts at the same point of SLURM's pass cycle as any."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and any(
+            squeue_state(n).strip() for n in (name, f"{name}-scheduler")):
+        time.sleep(SQUEUE_POLL_S * 4)
+    time.sleep(cycle + 1.0)
 
 
 def apply_to_connected(kwargs: dict, n: int, config: Path, placement: str,
@@ -227,20 +240,28 @@ def main() -> int:
         os.environ["DASK_CONFIG"] = str(base / "dask")
         name = f"bench-place-{uuid.uuid4().hex[:6]}"
         config = write_config(facts, base, name)
+        cycle = scheduling_cycle()
         try:
             for run in range(args.runs):
                 trips.append(queue_round_trip(facts["PARTITION"]))
-                login.append(apply_to_connected(profile(facts, base, name, "login"), n, config,
-                                                "login"))
-                job.append(apply_to_connected(profile(facts, base, name, "job"), n, config,
-                                              "job", leave=True))
-                again.append(reattach_session(profile(facts, base, name, "job"), config, n))
-                screen.append(asyncio.run(reattach_screen(config, n)))
-                from hpctui.core.session.attach import cancel_cluster, find_cluster
+                # Turns, so whatever the order does to the second one falls on both.
+                for placement in (("login", "job") if run % 2 == 0 else ("job", "login")):
+                    quiet_queue(name, cycle)
+                    if placement == "login":
+                        login.append(apply_to_connected(profile(facts, base, name, "login"), n,
+                                                        config, "login"))
+                    else:
+                        job.append(apply_to_connected(profile(facts, base, name, "job"), n,
+                                                      config, "job", leave=True))
+                        # The cluster left running is reattached now, the login run can wait.
+                        again.append(reattach_session(profile(facts, base, name, "job"),
+                                                      config, n))
+                        screen.append(asyncio.run(reattach_screen(config, n)))
+                        from hpctui.core.session.attach import cancel_cluster, find_cluster
 
-                state, _ = find_cluster("slurm", config)
-                if state is not None:
-                    cancel_cluster(state, force=True)
+                        state, _ = find_cluster("slurm", config)
+                        if state is not None:
+                            cancel_cluster(state, force=True)
                 print(f"run {run + 1}: round trip {trips[-1]:.2f} s, login {login[-1]:.2f} s, "
                       f"job {job[-1]:.2f} s, reattach {again[-1]:.2f} s (session), "
                       f"{screen[-1]:.2f} s (screen)", flush=True)
@@ -250,7 +271,7 @@ def main() -> int:
                            timeout=20)
     print()
     print(summary("one queue round trip (sbatch -> RUNNING)", trips))
-    print(f"{'SLURM batch_sched_delay':40s} {scheduling_cycle():6.2f} s (a job submitted just "
+    print(f"{'SLURM batch_sched_delay':40s} {cycle:6.2f} s (a job submitted just "
           "after a scheduling pass waits for the next one)")
     print(summary(f"apply -> {n} connected, login", login))
     print(summary(f"apply -> {n} connected, job", job))

@@ -374,6 +374,8 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin, AdaptiveMixin):
         self._bus.publish(event)
         if self._scheduler_job_id is not None:
             self._scheduler_job_event(event)
+        if len(self._ahead):
+            self._ahead_event(event)
 
     def _publish_all(self, events: list[SessionEvent]) -> None:
         for e in events:

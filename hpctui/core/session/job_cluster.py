@@ -71,13 +71,19 @@ def job_security(cluster_kwargs: dict[str, Any], tls_directory: str | None):
 
 
 async def make_cluster(cls: type, plan: SchedulerPlan, cluster_kwargs: dict[str, Any],
-                       hooks, adopt_job_id: str | None = None):
-    """Start (or adopt) the scheduler job and connect the cluster object to it."""
+                       hooks, adopt_job_id: str | None = None,
+                       on_made: Callable[[Any], None] | None = None):
+    """Start (or adopt) the scheduler job and connect the cluster object to it. `on_made`
+    gets the cluster object before its scheduler job is submitted (workers_ahead.py)."""
     job_kwargs = {k: v for k, v in cluster_kwargs.items()
                   if k not in ("scheduler_options", "security", "shared_temp_directory")}
     scheduler_cls = functools.partial(SchedulerJob, plan=plan, job_kwargs=job_kwargs,
                                       hooks=hooks, adopt_job_id=adopt_job_id)
-    cluster = await cls(asynchronous=True, scheduler_cls=scheduler_cls, **cluster_kwargs)
+    # Made in the loop, started by the await: SpecCluster starts nothing in its constructor.
+    cluster = cls(asynchronous=True, scheduler_cls=scheduler_cls, **cluster_kwargs)
+    if on_made is not None:
+        on_made(cluster)
+    cluster = await cluster
     cluster.hpctui_rpc = None  # the attached client's rpc, once there is one (watchers.py)
     return cluster
 

@@ -6,6 +6,9 @@ keeps the cluster's state file (`state.py`) true at every step: the scheduler jo
 it is submitted, each worker job as it is submitted or closed, who is attached. Nothing here
 cancels a job on the way out unless asked: quitting with "leave it running", SIGHUP and every
 other exit path only detach this process. Runs on the session's loop like the rest.
+
+With a fixed scale, the worker jobs go into the queue together with the scheduler job, not one
+queue round trip after it (`workers_ahead.py`).
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import logging
 import time
 
 from hpctui.core.session import state as st
-from hpctui.core.session.events import (ClusterStarted, ClusterStartFailed, JobsCancelled,
-                                        JobSubmitted, SessionFailed)
+from hpctui.core.session.events import (ClusterStarted, ClusterStartFailed, JobReplacing,
+                                        JobsCancelled, JobStateChanged, JobSubmitted,
+                                        LogLinesAppended, SessionFailed, WorkerJoined)
+from hpctui.core.session.workers_ahead import REPLACING_WHY, WorkersAhead
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +43,9 @@ class JobPlacementMixin:
         self._tls_directory: str | None = None
         self.leaving_scheduler = False  # read by SchedulerJob when its start is cancelled
         self._start_task = None  # the start of a job cluster (cancelled by a leave)
+        self._forming = None  # the cluster object while its scheduler job starts
+        self._ahead = WorkersAhead()  # worker jobs submitted with the scheduler job
+        self._ahead_task = None  # their submission, running beside the scheduler's start
         import secrets
 
         self._token = secrets.token_hex(8)  # this session among the cluster's attachers
@@ -87,8 +95,11 @@ class JobPlacementMixin:
             self._watchers.worker_joined, self._watchers.worker_left)
         try:
             cluster = await job_cluster.make_cluster(
-                cls, plan, kwargs, self, adopt.scheduler_job_id if adopt else None)
+                cls, plan, kwargs, self, adopt.scheduler_job_id if adopt else None,
+                on_made=self._cluster_made)
         except Exception as e:
+            self._forming = None
+            await self._cancel_ahead_jobs()
             message = str(e.__cause__ or e) if isinstance(e, RuntimeError) else str(e)
             self._publish(ClusterStartFailed(kind=self.kind, generation=self._generation,
                                              message=f"{type(e.__cause__ or e).__name__}: "
@@ -105,7 +116,7 @@ class JobPlacementMixin:
                                             "clusters` lists it, `hpctui clusters cancel` "
                                             "cancels it"))
             return
-        self._cluster = cluster
+        self._cluster, self._forming = cluster, None
         self._publish_all(self._tracker.scheduler_up(self._scheduler_job_id, time.monotonic()))
         if adopt is not None:
             self._adopt_workers(cluster, adopt)
@@ -160,6 +171,104 @@ class JobPlacementMixin:
             workers_wanted=self._n), self._state_base)
         st.attach_me(self.cluster_key, self._token, self._state_base)
         self._track_scheduler(job_id, plan.job_name, output, job)
+        self._start_ahead()
+
+    # ------------------------------------------------------------------ workers ahead
+
+    def _cluster_made(self, cluster) -> None:
+        """The cluster object exists; its scheduler job is about to be submitted."""
+        self._forming = cluster
+        self._ahead.clear()
+
+    def _start_ahead(self) -> None:
+        """Right after the scheduler job was accepted: its workers go into the queue now,
+        pointed at its scheduler file (workers_ahead.py). Only for a fixed scale: adaptive
+        scaling decides its numbers from the running scheduler."""
+        import asyncio
+
+        from hpctui.core.session import workers_ahead
+
+        cluster = self._forming
+        if cluster is None or self._n <= 0 or self.adapt_settings is not None:
+            return
+        try:
+            made = workers_ahead.prepare(cluster, self._n, self._plan.scheduler_file)
+        except Exception as e:  # the profile makes no job: the ordinary scale will say why
+            log.warning("cannot submit the workers with their scheduler job: %s", e)
+            return
+        if made:
+            self._ahead_task = asyncio.ensure_future(self._submit_ahead(cluster, made))
+
+    async def _submit_ahead(self, cluster, made: dict) -> None:
+        from hpctui.core.session import workers_ahead
+
+        await workers_ahead.submit(cluster, made)
+        for name in self._failed_specs & set(made):
+            self._failed_specs.discard(name)  # said already; the scale after the start retries
+        for name, job in made.items():
+            if name in cluster.workers and getattr(job, "job_id", None):
+                self._ahead.add(str(job.job_id), name)
+
+    async def workers_ahead_settled(self) -> None:
+        """(SchedulerHooks) Wait until no worker job is being submitted ahead any more."""
+        task = self._ahead_task
+        if task is not None and not task.done():
+            import asyncio
+
+            await asyncio.wait([task])
+
+    async def _cancel_ahead_jobs(self) -> None:
+        """The scheduler job failed: the worker jobs submitted with it go too (SpecCluster
+        closed those it knew; this catches any whose cancel failed)."""
+        import asyncio
+
+        from hpctui.core.batch import cleanup
+
+        await self.workers_ahead_settled()
+        self._ahead.clear()
+        s = self.state
+        left = [w.job_id for w in (s.workers if s is not None else ()) if w.job_id]
+        if left:
+            r = await asyncio.get_running_loop().run_in_executor(
+                None, cleanup.cancel_jobs_now, self.kind, left, self.cancel_timeout)
+            self._publish(JobsCancelled(job_ids=r.job_ids, why="the scheduler job failed",
+                                        ok=r.ok, detail=r.detail))
+
+    def _ahead_event(self, event) -> None:
+        """Watch the jobs submitted ahead: a worker that joined waited long enough; one whose
+        log says it gave up waiting for the scheduler file is replaced."""
+        if isinstance(event, WorkerJoined):
+            self._ahead.joined(event.job_id)
+        elif isinstance(event, LogLinesAppended):
+            name = self._ahead.gave_up(event.job_id, event.lines)
+            if name is not None:
+                self._oploop.loop.call_soon_threadsafe(self._replace_ahead, event.job_id, name)
+        elif isinstance(event, JobStateChanged) and event.new == "connected":
+            self._ahead.joined(event.job_id)
+
+    def _replace_ahead(self, job_id: str, name: str) -> None:
+        """(On the loop.) The job's worker stopped waiting: out of the cluster, so the
+        cluster's next `_correct_state` submits the name again, with the address."""
+        import asyncio
+
+        from hpctui.core.batch import cleanup
+
+        cluster = self._cluster or self._forming
+        if cluster is None or self._closing:
+            return
+        job = cluster.workers.get(name)
+        if job is None or str(getattr(job, "job_id", "")) != job_id:
+            return
+        cluster.workers.pop(name, None)
+        cluster._created.discard(job)
+        self._state_worker_gone(job_id)
+        self._publish(JobReplacing(job_id=job_id, why=REPLACING_WHY))
+        loop = asyncio.get_running_loop()
+        # Its worker process has exited; the cancel only makes sure the job is gone.
+        loop.run_in_executor(None, cleanup.cancel_jobs_now, self.kind, [job_id],
+                             self.cancel_timeout)
+        if self._cluster is cluster:  # the scheduler runs: submit the replacement now
+            asyncio.ensure_future(cluster._correct_state())
 
     def _track_scheduler(self, job_id: str, job_name: str, output: str, job=None) -> None:
         self._tracker.job_submitted(job_id, "scheduler", (), job_name, time.monotonic(),
@@ -211,6 +320,7 @@ class JobPlacementMixin:
 
         cluster, self._cluster = self._cluster, None
         client, self._client = self._client, None
+        self._ahead.clear()
         if why == "leave":
             if cluster is not None:
                 await job_cluster.leave(cluster, client)

@@ -50,6 +50,7 @@ class SchedulerHooks(Protocol):
 
     def scheduler_submitted(self, job, job_id: str, output: str) -> None: ...
     def submit_failed(self, job, error) -> None: ...
+    async def workers_ahead_settled(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -230,10 +231,14 @@ class SchedulerJob(ProcessInterface):
         except asyncio.CancelledError:
             # Cancelled while waiting (hpctui closing): the job goes too, unless the session
             # is leaving the cluster running (it says so through its hooks).
+            await self.hooks.workers_ahead_settled()
             if not (self.leave or getattr(self.hooks, "leaving_scheduler", False)):
                 await self._cancel()
             raise
         except SchedulerJobFailed:
+            # Worker jobs submitted with this one (workers_ahead.py) are in the queue before
+            # SpecCluster closes them on this failure: none is left mid-submission.
+            await self.hooks.workers_ahead_settled()
             if not self.leave:
                 await self._cancel()
             raise
