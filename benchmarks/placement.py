@@ -155,8 +155,8 @@ def apply_to_connected(kwargs: dict, n: int, config: Path, placement: str,
     log = EventLog()
     s.subscribe(log)
     t, wall = time.monotonic(), time.time()
+    s.scale(n)  # before the start, as doctor does: with `job`, the workers go with it
     s.start()
-    s.scale(n)
     try:
         log.wait_for(ev.WorkerJoined, count=n, timeout=300)
         took = time.monotonic() - t

@@ -65,6 +65,9 @@ class SignalCollector:
         self._connected = 0
         self._submitted = 0
         self._scheduler_jobs: dict[str, None] = {}  # the scheduler's own job(s), not workers'
+        # When the scheduler answered (events' clock). With the scheduler in a job, worker
+        # jobs submitted with it may run before: they wait for it, they are not silent.
+        self._scheduler_up_at: float | None = None
         self._jobs: dict[str, _JobFacts] = {}
         self._adapt: AdaptFacts | None = None
         self._cancelled: deque[CancelledJob] = deque(maxlen=MAX_WORKER_EVENTS)
@@ -87,11 +90,13 @@ class SignalCollector:
             elif isinstance(event, ev.ClusterStartFailed):
                 self._errors.append(event.message)
             elif isinstance(event, ev.ClusterStarted):
+                self._scheduler_up_at = event.at
                 self._scheduler_address = event.scheduler_address
                 self._listen_address = getattr(event, "listen_address", "") or None
             elif isinstance(event, ev.JobSubmitted):
                 if event.role == "scheduler":
                     self._scheduler_jobs[event.job_id] = None
+                    self._scheduler_up_at = None  # a new one (apply, reattach) starts now
                 else:
                     self._submitted += 1
                 self._queue[event.job_id] = JobRow(event.job_id, JobState.PENDING, "submitted")
@@ -151,13 +156,21 @@ class SignalCollector:
             facts = self._jobs[job_id] = _JobFacts()
         return facts
 
+    def _waiting_for_scheduler(self) -> bool:
+        """The scheduler's job was submitted and its scheduler has not answered yet."""
+        return bool(self._scheduler_jobs) and self._scheduler_up_at is None
+
     def _quiet_jobs(self, quiet_after: float | None, now: float) -> tuple[QuietJob, ...]:
         out = []
+        if self._waiting_for_scheduler():
+            return ()
         for job_id, f in self._jobs.items():
             if (f.running_since is None or f.had_worker or f.phase in _OVER
                     or job_id in self._scheduler_jobs):  # it runs no worker by design
                 continue
-            running_for = max(0.0, now - f.running_since)
+            since = f.running_since if not self._scheduler_jobs else max(
+                f.running_since, self._scheduler_up_at or f.running_since)
+            running_for = max(0.0, now - since)
             if f.phase != NOT_CONNECTED and (quiet_after is None or running_for < quiet_after):
                 continue
             out.append(QuietJob(job_id, round(running_for, 1), f.nodes, f.log_lines, f.log_seen,
@@ -169,9 +182,9 @@ class SignalCollector:
         """True while a worker job runs (the queue said so) and none of its workers has
         connected: the UI then looks again as time passes, not only when an event arrives."""
         with self._lock:
-            return any(f.running_since is not None and not f.had_worker and f.phase not in _OVER
-                       and job_id not in self._scheduler_jobs
-                       for job_id, f in self._jobs.items())
+            return not self._waiting_for_scheduler() and any(
+                f.running_since is not None and not f.had_worker and f.phase not in _OVER
+                and job_id not in self._scheduler_jobs for job_id, f in self._jobs.items())
 
     def _add_log(self, job_id: str, source: str, lines) -> None:
         if job_id not in self._logs:

@@ -62,12 +62,29 @@ class EarlyTrigger:
         self._running: dict[str, float] = {}  # job id -> when it was first seen RUNNING
         self._over: set[str] = set()
         self.answered = False  # a worker of this cluster connected
+        # With the scheduler in a job: its job (never a worker's), and when its scheduler
+        # answered. Worker jobs submitted with it may run before that, waiting for it: a
+        # worker cannot be late to connect before there is a scheduler to connect to.
+        self._scheduler_jobs: set[str] = set()
+        self._up_at: float | None = None
+
+    def _reset(self) -> None:
+        self._running.clear()
+        self._over.clear()
+        self._scheduler_jobs.clear()
+        self.answered = False
 
     def feed(self, event: ev.SessionEvent) -> None:
         if isinstance(event, ev.ClusterStarted):
-            self._running.clear()
-            self._over.clear()
-            self.answered = False
+            # With `job` placement the new cluster began at its scheduler job's submission
+            # (below), and its workers may be running already.
+            if getattr(event, "placement", "login") != "job":
+                self._reset()
+            self._up_at = event.at
+        elif isinstance(event, ev.JobSubmitted) and event.role == "scheduler":
+            self._reset()
+            self._scheduler_jobs.add(event.job_id)
+            self._up_at = None
         elif isinstance(event, ev.WorkerJoined):
             self.answered = True
         elif isinstance(event, ev.JobStateChanged):
@@ -77,21 +94,30 @@ class EarlyTrigger:
                 self._over.add(event.job_id)
                 self._running.pop(event.job_id, None)
             elif (event.queue_state == "RUNNING" and event.job_id not in self._running
-                  and event.job_id not in self._over):
+                  and event.job_id not in self._over
+                  and event.job_id not in self._scheduler_jobs):
                 self._running[event.job_id] = event.at
 
+    def _since(self) -> dict[str, float]:
+        """Job id -> since when it has waited for a worker: RUNNING, and a scheduler up."""
+        if self._scheduler_jobs and self._up_at is None:
+            return {}
+        up = self._up_at if self._scheduler_jobs else None
+        return {j: at if up is None else max(at, up) for j, at in self._running.items()}
+
     def due(self, now: float) -> list[tuple[str, float]]:
-        """(job id, seconds running) of the jobs due now, longest running first."""
+        """(job id, seconds waited) of the jobs due now, longest waiting first."""
         if self.answered:
             return []
-        due = [(j, now - at) for j, at in self._running.items() if now - at >= self.grace]
+        due = [(j, now - at) for j, at in self._since().items() if now - at >= self.grace]
         return sorted(due, key=lambda d: -d[1])
 
     def next_due(self) -> float | None:
         """When the first job comes due (time.time() seconds); None if none can."""
-        if self.answered or not self._running:
+        since = self._since()
+        if self.answered or not since:
             return None
-        return min(self._running.values()) + self.grace
+        return min(since.values()) + self.grace
 
 
 @dataclass(frozen=True)

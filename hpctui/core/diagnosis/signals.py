@@ -52,7 +52,7 @@ class QuietJob:
     is known about it, so diagnosis can say so plainly when nothing explains it."""
 
     job_id: str
-    running_for: float  # seconds since hpctui first saw it RUNNING
+    running_for: float  # seconds since hpctui saw it RUNNING (or its scheduler answer, if later)
     nodes: str = ""  # where the queue says it runs
     log_lines: int = 0  # lines its log files have had so far
     log_seen: bool = False  # a log file of it exists (maybe empty)

@@ -246,8 +246,10 @@ class Doctor:
             session.subscribe(timeline.on_event)
             self._probing.start_round(session, profile, timeline)
             try:
-                session.start()
+                # N before the start: with the scheduler in a job, its workers are submitted
+                # together with it (hpctui/core/session/workers_ahead.py).
                 session.scale(o.workers)
+                session.start()
                 ended, findings = self._watch(collector, timeline, profile, extra, started,
                                               sampler, observe_after)
                 # Before closing (workers leave when cancelled): each job running with no worker.

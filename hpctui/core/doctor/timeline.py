@@ -87,7 +87,8 @@ def adapt_line(event: ev.SessionEvent) -> tuple[str, str | None, str] | None:
         return ("adapt: scale down", None, f"retire {', '.join(event.workers)} "
                 f"({event.jobs} job(s)): {event.why}")
     if isinstance(event, ev.JobReplacing):
-        return "ended by itself; adapt replaces it", event.job_id, event.why
+        return ("ended by itself; adapt replaces it" if event.by == "adapt" else
+                "submitted again", event.job_id, event.why)
     if isinstance(event, DemoLoadProgressed) and (event.finished or event.error or event.done == 0):
         what = ("demo load finished" if event.finished else "demo load stopped" if event.error
                 else "demo load started")

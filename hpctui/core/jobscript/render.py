@@ -199,7 +199,7 @@ class IdentityLine:
     number: int  # 1-based
     preview: str
     actual: str
-    what: str  # "scheduler address", "worker name" or "scheduler address and worker name"
+    what: str  # "scheduler address" (or "scheduler file"), "worker name", or both with "and"
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,9 @@ class ScriptComparison:
         return "different scripts:\n" + "\n".join(f"{d.op} {d.text}" for d in self.differences)
 
 
-_WORKER_CMD = re.compile(r"-m \S+ (?P<addr>\S+://\S+) --name (?P<name>\S+)")
+# The address, or the scheduler file that stands in its place for workers submitted with
+# their scheduler job (scheduler-placement: job, hpctui/core/session/workers_ahead.py).
+_WORKER_CMD = re.compile(r"-m \S+ (?P<addr>\S+://\S+|--scheduler-file \S+) --name (?P<name>\S+)")
 
 
 def compare_scripts(preview: str, actual: str) -> ScriptComparison:
@@ -241,7 +243,7 @@ def compare_scripts(preview: str, actual: str) -> ScriptComparison:
         what = []
         if address and address != PLACEHOLDER_ADDRESS and PLACEHOLDER_ADDRESS in line:
             line = line.replace(PLACEHOLDER_ADDRESS, address)
-            what.append("scheduler address")
+            what.append("scheduler file" if address.startswith("--") else "scheduler address")
         if name and name != PLACEHOLDER_NAME and PLACEHOLDER_NAME in line:
             line = line.replace(PLACEHOLDER_NAME, name)
             what.append("worker name")

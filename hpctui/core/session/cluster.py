@@ -372,10 +372,7 @@ class ClusterSession(JobPlacementMixin, LiveSamplingMixin, AdaptiveMixin):
 
     def _publish(self, event: SessionEvent) -> None:
         self._bus.publish(event)
-        if self._scheduler_job_id is not None:
-            self._scheduler_job_event(event)
-        if len(self._ahead):
-            self._ahead_event(event)
+        self._placement_event(event)  # job_placement.py: the scheduler job and its workers
 
     def _publish_all(self, events: list[SessionEvent]) -> None:
         for e in events:

@@ -210,8 +210,10 @@ class AdaptDecided(SessionEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class JobReplacing(SessionEvent):
-    """A job of the adaptive plan ended by itself (walltime, node failure); adapt submits
-    a replacement (the next JobSubmitted)."""
+    """A job of the adaptive plan ended by itself (walltime, node failure) and adapt submits
+    a replacement (the next JobSubmitted); or (`by="placement"`) a worker submitted with its
+    scheduler job gave up waiting for it, and is submitted again once the scheduler runs."""
 
     job_id: str
     why: str  # "walltime", "ended (DONE)", ...
+    by: str = "adapt"  # or "placement" (hpctui/core/session/workers_ahead.py)

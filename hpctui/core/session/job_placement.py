@@ -18,17 +18,16 @@ import logging
 import time
 
 from hpctui.core.session import state as st
-from hpctui.core.session.events import (ClusterStarted, ClusterStartFailed, JobReplacing,
-                                        JobsCancelled, JobStateChanged, JobSubmitted,
-                                        LogLinesAppended, SessionFailed, WorkerJoined)
-from hpctui.core.session.workers_ahead import REPLACING_WHY, WorkersAhead
+from hpctui.core.session.events import (ClusterStarted, ClusterStartFailed, JobsCancelled,
+                                        JobSubmitted, SessionFailed)
+from hpctui.core.session.workers_ahead import WorkersAhead, WorkersAheadMixin
 
 log = logging.getLogger(__name__)
 
 ATTACHED_OUTPUT = "(attached: submitted by an earlier hpctui)"
 
 
-class JobPlacementMixin:
+class JobPlacementMixin(WorkersAheadMixin):
     """Everything ClusterSession does differently when its scheduler runs in a job."""
 
     def _init_job_placement(self, cluster_key, config_path, state_base, attach) -> None:
@@ -173,103 +172,6 @@ class JobPlacementMixin:
         self._track_scheduler(job_id, plan.job_name, output, job)
         self._start_ahead()
 
-    # ------------------------------------------------------------------ workers ahead
-
-    def _cluster_made(self, cluster) -> None:
-        """The cluster object exists; its scheduler job is about to be submitted."""
-        self._forming = cluster
-        self._ahead.clear()
-
-    def _start_ahead(self) -> None:
-        """Right after the scheduler job was accepted: its workers go into the queue now,
-        pointed at its scheduler file (workers_ahead.py). Only for a fixed scale: adaptive
-        scaling decides its numbers from the running scheduler."""
-        import asyncio
-
-        from hpctui.core.session import workers_ahead
-
-        cluster = self._forming
-        if cluster is None or self._n <= 0 or self.adapt_settings is not None:
-            return
-        try:
-            made = workers_ahead.prepare(cluster, self._n, self._plan.scheduler_file)
-        except Exception as e:  # the profile makes no job: the ordinary scale will say why
-            log.warning("cannot submit the workers with their scheduler job: %s", e)
-            return
-        if made:
-            self._ahead_task = asyncio.ensure_future(self._submit_ahead(cluster, made))
-
-    async def _submit_ahead(self, cluster, made: dict) -> None:
-        from hpctui.core.session import workers_ahead
-
-        await workers_ahead.submit(cluster, made)
-        for name in self._failed_specs & set(made):
-            self._failed_specs.discard(name)  # said already; the scale after the start retries
-        for name, job in made.items():
-            if name in cluster.workers and getattr(job, "job_id", None):
-                self._ahead.add(str(job.job_id), name)
-
-    async def workers_ahead_settled(self) -> None:
-        """(SchedulerHooks) Wait until no worker job is being submitted ahead any more."""
-        task = self._ahead_task
-        if task is not None and not task.done():
-            import asyncio
-
-            await asyncio.wait([task])
-
-    async def _cancel_ahead_jobs(self) -> None:
-        """The scheduler job failed: the worker jobs submitted with it go too (SpecCluster
-        closed those it knew; this catches any whose cancel failed)."""
-        import asyncio
-
-        from hpctui.core.batch import cleanup
-
-        await self.workers_ahead_settled()
-        self._ahead.clear()
-        s = self.state
-        left = [w.job_id for w in (s.workers if s is not None else ()) if w.job_id]
-        if left:
-            r = await asyncio.get_running_loop().run_in_executor(
-                None, cleanup.cancel_jobs_now, self.kind, left, self.cancel_timeout)
-            self._publish(JobsCancelled(job_ids=r.job_ids, why="the scheduler job failed",
-                                        ok=r.ok, detail=r.detail))
-
-    def _ahead_event(self, event) -> None:
-        """Watch the jobs submitted ahead: a worker that joined waited long enough; one whose
-        log says it gave up waiting for the scheduler file is replaced."""
-        if isinstance(event, WorkerJoined):
-            self._ahead.joined(event.job_id)
-        elif isinstance(event, LogLinesAppended):
-            name = self._ahead.gave_up(event.job_id, event.lines)
-            if name is not None:
-                self._oploop.loop.call_soon_threadsafe(self._replace_ahead, event.job_id, name)
-        elif isinstance(event, JobStateChanged) and event.new == "connected":
-            self._ahead.joined(event.job_id)
-
-    def _replace_ahead(self, job_id: str, name: str) -> None:
-        """(On the loop.) The job's worker stopped waiting: out of the cluster, so the
-        cluster's next `_correct_state` submits the name again, with the address."""
-        import asyncio
-
-        from hpctui.core.batch import cleanup
-
-        cluster = self._cluster or self._forming
-        if cluster is None or self._closing:
-            return
-        job = cluster.workers.get(name)
-        if job is None or str(getattr(job, "job_id", "")) != job_id:
-            return
-        cluster.workers.pop(name, None)
-        cluster._created.discard(job)
-        self._state_worker_gone(job_id)
-        self._publish(JobReplacing(job_id=job_id, why=REPLACING_WHY))
-        loop = asyncio.get_running_loop()
-        # Its worker process has exited; the cancel only makes sure the job is gone.
-        loop.run_in_executor(None, cleanup.cancel_jobs_now, self.kind, [job_id],
-                             self.cancel_timeout)
-        if self._cluster is cluster:  # the scheduler runs: submit the replacement now
-            asyncio.ensure_future(cluster._correct_state())
-
     def _track_scheduler(self, job_id: str, job_name: str, output: str, job=None) -> None:
         self._tracker.job_submitted(job_id, "scheduler", (), job_name, time.monotonic(),
                                     role="scheduler")
@@ -293,6 +195,13 @@ class JobPlacementMixin:
     def _save_state(self, **changes) -> None:
         st.update(self.cluster_key, lambda s: dataclasses.replace(s, **changes),
                   self._state_base)
+
+    def _placement_event(self, event) -> None:
+        """Every event the session publishes (cheap unless the scheduler is in a job)."""
+        if self._scheduler_job_id is not None:
+            self._scheduler_job_event(event)
+        if len(self._ahead):
+            self._ahead_event(event)
 
     def _scheduler_job_event(self, event) -> None:
         """The queue says the scheduler's job ended (walltime, idle timeout, scancel): the

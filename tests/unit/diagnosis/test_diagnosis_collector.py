@@ -1,5 +1,6 @@
 """SignalCollector: session events in, Signals out, and diagnosis finds the seed's failures."""
 
+import time
 from pathlib import Path
 
 from hpctui.core.session import events as ev
@@ -69,3 +70,29 @@ def test_scheduler_listening_everywhere_without_tls_offers_security_true():
                                   listen_address="tcp://10.0.0.1:1"))
     assert not [f for f in diagnose(c2.signals(profile))
                 if f.rule_id == "scheduler-open-without-tls"]
+
+
+def test_worker_jobs_waiting_for_their_scheduler_job_are_not_quiet():
+    """scheduler-placement: job, workers submitted alongside (workers_ahead.py): a worker job
+    that runs before its scheduler does is waiting, not silent; once the scheduler is up the
+    time counts from then."""
+    t0 = time.time()
+    c = SignalCollector()
+    for e in [
+        ev.JobSubmitted(job_id="10", spec_name="scheduler", worker_names=(), job_name="x-scheduler",
+                        submit_output="", role="scheduler", at=t0),
+        ev.JobSubmitted(job_id="11", spec_name="S-0", worker_names=("S-0",), job_name="x",
+                        submit_output="", at=t0),
+        ev.JobStateChanged(job_id="11", old="pending", new="starting", queue_state="RUNNING",
+                           reason="", at=t0 + 1),
+    ]:
+        c.on_event(e)
+    assert c.signals(quiet_after=0.0, now=t0 + 100).quiet_jobs == ()
+    assert not c.has_job_without_worker()
+    c.on_event(ev.ClusterStarted(kind="slurm", generation=1, scheduler_address="tcp://10.0.0.2:1",
+                                 dashboard_link="", cluster_name="c", placement="job",
+                                 at=t0 + 60))
+    assert c.has_job_without_worker()
+    assert c.signals(quiet_after=6.0, now=t0 + 65).quiet_jobs == ()
+    [quiet] = c.signals(quiet_after=6.0, now=t0 + 67).quiet_jobs
+    assert (quiet.job_id, quiet.running_for) == ("11", 7.0)

@@ -201,3 +201,45 @@ def test_close_stops_a_running_probe_and_waits_for_it():
     check.close(wait=30)
     assert probe.cancelled.is_set() and check.wait(0)
     assert updates.wait(lambda p: p.done).stopped == "closed"
+
+
+def _job_placement_start(t0: float) -> list:
+    """A `scheduler-placement: job` start with its worker submitted alongside: the worker job
+    runs (and waits) before the scheduler's job has its scheduler up at t0 + 5."""
+    return [
+        ev.JobSubmitted(job_id="10", spec_name="scheduler", worker_names=(), job_name="x-scheduler",
+                        submit_output="Submitted batch job 10", role="scheduler", at=t0),
+        ev.JobSubmitted(job_id="11", spec_name="SLURMCluster-0", worker_names=("SLURMCluster-0",),
+                        job_name="x", submit_output="Submitted batch job 11", at=t0 + 0.05),
+        ev.JobStateChanged(job_id="10", old="pending", new="starting", queue_state="RUNNING",
+                           reason="", at=t0 + 1),
+        ev.JobStateChanged(job_id="11", old="pending", new="starting", queue_state="RUNNING",
+                           reason="", at=t0 + 1),
+    ]
+
+
+def test_a_worker_waiting_for_its_scheduler_job_is_not_late_until_the_scheduler_is_up():
+    t0 = time.time()
+    t = EarlyTrigger(grace=2.0)
+    for e in _job_placement_start(t0):
+        t.feed(e)
+    assert t.next_due() is None and t.due(t0 + 3600) == []
+    t.feed(ev.ClusterStarted(kind="slurm", generation=1, scheduler_address="tcp://10.0.0.2:1",
+                             dashboard_link="", cluster_name="c", placement="job",
+                             scheduler_job_id="10", at=t0 + 5))
+    # The clock runs from the scheduler's start, and the scheduler's own job is never due.
+    assert t.next_due() == t0 + 7
+    assert t.due(t0 + 6.9) == []
+    assert t.due(t0 + 8) == [("11", 3.0)]
+
+
+def test_a_new_scheduler_job_starts_afresh_and_its_cluster_start_keeps_the_workers():
+    t0 = time.time()
+    t = EarlyTrigger(grace=2.0)
+    t.feed(ev.JobStateChanged(job_id="5", old="pending", new="starting", queue_state="RUNNING",
+                              reason="", at=t0 - 50))  # a job of an earlier cluster
+    for e in _job_placement_start(t0):
+        t.feed(e)
+    t.feed(ev.ClusterStarted(kind="slurm", generation=2, scheduler_address="tcp://10.0.0.2:1",
+                             dashboard_link="", cluster_name="c", placement="job", at=t0 + 5))
+    assert [j for j, _ in t.due(t0 + 100)] == ["11"]
