@@ -175,6 +175,9 @@ class SessionMixin:
             self.notice(f"{what} job(s) {', '.join(event.job_ids)} ({event.why}) {event.detail}")
         elif isinstance(event, ev.SessionFailed):
             self.notice(f"✗ {event.message}")
+        elif isinstance(event, ev.JobReplacing) and event.by != "adapt":
+            # adapt's replacements are in the Workers pane's scaling block already.
+            self.notice(f"⟳ job {event.job_id}: {event.why}")
 
     def _explain_scheduler_address(self, event) -> None:
         """Which address the scheduler listens on and advertises, from which setting, and the

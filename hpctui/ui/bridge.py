@@ -37,7 +37,7 @@ class SessionBridge:
         self._ev = ev
         # Events that become messages (everything else only marks the picture dirty).
         self._posted = (ev.ClusterStarted, ev.ClusterStartFailed, ev.SubmitFailed, ev.QueueError,
-                        ev.JobsCancelled, ev.SessionFailed)
+                        ev.JobsCancelled, ev.SessionFailed, ev.JobReplacing)
         self._app = app
         self._logs = logs
         self._lock = threading.Lock()

@@ -105,3 +105,24 @@ async def test_leaving_the_app_any_way_closes_its_session(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot_until(pilot, lambda: app.session is not None, "the session")
     assert app.session.wait_closed(60)
+
+
+async def test_a_worker_submitted_again_for_its_scheduler_job_is_a_notice(tmp_path):
+    # The session publishes JobReplacing(by="placement") when a worker submitted together with
+    # its scheduler job gave up waiting (tests/e2e/test_testbed_workers_ahead.py proves that on
+    # SLURM); here: the event reaches the notices, and adapt's own replacements do not (the
+    # Workers pane's scaling block shows those).
+    from hpctui.core.session import events as ev
+
+    app = HpcTuiApp(_context(tmp_path))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot_until(pilot, lambda: app.session is not None, "the session")
+        bus = app.session._bus
+        bus.publish(ev.JobReplacing(job_id="41", why="walltime"))
+        bus.publish(ev.JobReplacing(job_id="42", why="its worker gave up waiting for the "
+                                    "scheduler file", by="placement"))
+        await pilot_until(pilot, lambda: any("job 42" in text for _, text in app.notices),
+                          "the placement notice", explain=lambda: str(app.notices))
+        assert not any("job 41" in text for _, text in app.notices)
+        await pilot.press("q")
+        await pilot.pause()

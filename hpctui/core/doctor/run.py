@@ -89,8 +89,7 @@ class Doctor:
         kind = detection.kind
         profile = ws.pending
         problems = validate(profile)
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
+        if errors := [p for p in problems if p.severity == "error"]:
             raise DoctorInputError("; ".join(p.message for p in errors))
         no_place = ds.can_sample(profile)
         if o.sample == ds.SAMPLE_ALWAYS and no_place:
@@ -246,8 +245,7 @@ class Doctor:
             session.subscribe(timeline.on_event)
             self._probing.start_round(session, profile, timeline)
             try:
-                # N before the start: with the scheduler in a job, its workers are submitted
-                # together with it (hpctui/core/session/workers_ahead.py).
+                # N first: a scheduler job's workers go with it (session/workers_ahead.py).
                 session.scale(o.workers)
                 session.start()
                 ended, findings = self._watch(collector, timeline, profile, extra, started,

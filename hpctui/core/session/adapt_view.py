@@ -59,10 +59,9 @@ class AdaptView:
                     if event.action == "up" else
                     f"▼ down: {event.jobs} job(s) ({', '.join(event.workers)})")
             line = f"{_clock(event.at)} {what}: {event.why}"
-        elif isinstance(event, ev.JobReplacing):
-            line = (f"{_clock(event.at)} ⟳ job {event.job_id} ended by itself ({event.why}): "
-                    "adapt replaces it" if event.by == "adapt" else
-                    f"{_clock(event.at)} ⟳ job {event.job_id}: {event.why}")
+        elif isinstance(event, ev.JobReplacing) and event.by == "adapt":
+            # (A worker submitted with its scheduler job and replaced is a notice: app_session.)
+            line = f"{_clock(event.at)} ⟳ job {event.job_id} ended by itself ({event.why}): adapt replaces it"
         elif isinstance(event, DemoLoadProgressed):
             self.load_running = not (event.finished or event.error)
             self._load = (f"demo load: {event.done}/{event.total} tasks"
