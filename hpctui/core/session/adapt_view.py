@@ -61,7 +61,8 @@ class AdaptView:
             line = f"{_clock(event.at)} {what}: {event.why}"
         elif isinstance(event, ev.JobReplacing) and event.by == "adapt":
             # (A worker submitted with its scheduler job and replaced is a notice: app_session.)
-            line = f"{_clock(event.at)} ⟳ job {event.job_id} ended by itself ({event.why}): adapt replaces it"
+            line = (f"{_clock(event.at)} ⟳ job {event.job_id} ended by itself ({event.why}): "
+                    "adapt replaces it")
         elif isinstance(event, DemoLoadProgressed):
             self.load_running = not (event.finished or event.error)
             self._load = (f"demo load: {event.done}/{event.total} tasks"
